@@ -1,0 +1,11 @@
+/* portsec.h - umbrella header of libportsec */
+#ifndef PORTSEC_H
+#define PORTSEC_H
+#include "ps_error.h"
+#include "ps_util.h"
+#include "ps_model.h"
+#include "ps_inventory.h"
+#include "ps_services.h"
+#include "ps_output.h"
+const char *ps_version(void);
+#endif

@@ -1,0 +1,54 @@
+/* ps_output.h - formatters.  They see only the model (and port knowledge for
+ * names); they write into a ps_buf whose sink the caller owns. */
+#ifndef PORTSEC_PS_OUTPUT_H
+#define PORTSEC_PS_OUTPUT_H
+
+#include "ps_model.h"
+#include "ps_services.h"
+
+struct ps_out_opts {
+	bool color;      /* ANSI colour (only on a TTY) */
+	bool header;     /* column header line */
+	bool processes;  /* owner column (-p) */
+	bool netns;      /* netns column */
+	bool extended;   /* -e: uid, inode, cookie */
+	bool verbose;    /* info/report: explain more */
+};
+
+/* a socket-list formatter (plug-in point: table, json, jsonl) */
+struct ps_list_format {
+	const char *name;
+	const char *help;
+	int (*emit)(struct ps_buf *b, const struct ps_inventory *inv, const bool *keep,
+		    const struct ps_svcdb *db, const struct ps_out_opts *o);
+};
+const struct ps_list_format *ps_list_format_by_name(const char *name);
+const struct ps_list_format *const *ps_list_formats(void);
+
+/* `portsec info`: what a port is, what Linux does with it here, who holds it */
+struct ps_info_query {
+	uint16_t port;
+	unsigned protos;           /* PS_P_TCP|PS_P_UDP */
+	const char *asked;         /* what the user typed (port or name) */
+};
+int ps_out_info(struct ps_buf *b, bool json, const struct ps_info_query *q, size_t nq,
+		const struct ps_inventory *inv, const struct ps_svcdb *db,
+		const struct ps_port_sysctls *sys, const struct ps_out_opts *o);
+
+/* `portsec` (no arguments): the host report; *nwarnings = findings of
+ * medium or high severity */
+struct ps_report_ctx {
+	const char *hostname;
+	const char *kernel;
+	const char *time_utc;
+};
+int ps_out_report(struct ps_buf *b, bool json, const struct ps_report_ctx *ctx,
+		  const struct ps_inventory *inv, const struct ps_svcdb *db,
+		  const struct ps_out_opts *o, unsigned *nwarnings);
+
+/* helpers used by formatters and the CLI */
+/* "0.0.0.0:22", "[::1]:631", "*:*"; returns length */
+size_t ps_fmt_endpoint(char *dst, size_t cap, uint8_t family, const uint8_t *addr, uint16_t port,
+		       bool wildcard_star);
+
+#endif

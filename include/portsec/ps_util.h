@@ -1,0 +1,106 @@
+/* ps_util.h - bounded parsers and small helpers shared by every module.
+ *
+ * The parsers are strict: decimal only, no sign, no surrounding blanks, no
+ * trailing garbage.  They never allocate.  Each returns PS_OK, PS_ERR_INVAL
+ * (syntax) or PS_ERR_RANGE (value), and on error leaves *out untouched. */
+#ifndef PORTSEC_PS_UTIL_H
+#define PORTSEC_PS_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* protocol bits used by port specs, filters and inventory selection */
+enum {
+	PS_P_TCP = 1u << 0,
+	PS_P_UDP = 1u << 1,
+	PS_P_RAW = 1u << 2,
+	PS_P_PACKET = 1u << 3,
+	PS_P_INET = PS_P_TCP | PS_P_UDP | PS_P_RAW,
+	PS_P_ALL = PS_P_INET | PS_P_PACKET,
+};
+
+/* "0".."65535" */
+int ps_parse_port(const char *s, uint16_t *out);
+/* a decimal in [min,max] */
+int ps_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+/* port spec: "22", "22/tcp", "53/udp", "8000:8100/tcp", "8000-8100".
+ * protos is PS_P_TCP|PS_P_UDP when no protocol is given. */
+struct ps_portspec {
+	uint16_t lo, hi;
+	unsigned protos;
+	bool proto_given;
+};
+int ps_parse_portspec(const char *s, struct ps_portspec *out);
+
+/* IPv4/IPv6 address and CIDR ("198.18.0.0/15", "2001:db8::/32", "::1").
+ * family is AF_INET or AF_INET6; addr holds 4 or 16 bytes. */
+struct ps_cidr {
+	int family;
+	uint8_t addr[16];
+	uint8_t prefix;
+};
+int ps_parse_addr(const char *s, struct ps_cidr *out); /* prefix = full length */
+int ps_parse_cidr(const char *s, struct ps_cidr *out); /* rejects host bits set */
+bool ps_cidr_contains(const struct ps_cidr *net, int family, const uint8_t *addr);
+
+/* a growable byte buffer; with a sink it flushes itself when it grows past
+ * flush_at (streaming output), else it just grows. */
+struct ps_buf {
+	char *data;
+	size_t len, cap;
+	size_t flush_at;
+	int (*sink)(void *ctx, const char *data, size_t len);
+	void *sink_ctx;
+	int err; /* first error (sticky): PS_ERR_NOMEM or the sink's */
+};
+void ps_buf_init(struct ps_buf *b);
+void ps_buf_free(struct ps_buf *b);
+void ps_buf_put(struct ps_buf *b, const void *p, size_t n);
+void ps_buf_puts(struct ps_buf *b, const char *s);
+void ps_buf_putc(struct ps_buf *b, char c);
+void ps_buf_printf(struct ps_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ps_buf_putu(struct ps_buf *b, uint64_t v);
+void ps_buf_pad(struct ps_buf *b, size_t n); /* n spaces */
+int ps_buf_flush(struct ps_buf *b);
+/* format an address (no brackets); returns length */
+size_t ps_fmt_addr(char *dst, size_t cap, int family, const uint8_t *addr);
+
+/* JSON writer on a ps_buf: commas and escaping handled; depth-limited. */
+struct ps_json {
+	struct ps_buf *b;
+	int depth;
+	bool need_comma[32];
+	bool pretty;
+	bool after_key;
+};
+void ps_json_init(struct ps_json *j, struct ps_buf *b, bool pretty);
+void ps_json_obj_begin(struct ps_json *j);
+void ps_json_obj_end(struct ps_json *j);
+void ps_json_arr_begin(struct ps_json *j);
+void ps_json_arr_end(struct ps_json *j);
+void ps_json_key(struct ps_json *j, const char *k);
+void ps_json_str(struct ps_json *j, const char *s); /* NULL -> null */
+void ps_json_strn(struct ps_json *j, const char *s, size_t n);
+void ps_json_u64(struct ps_json *j, uint64_t v);
+void ps_json_i64(struct ps_json *j, int64_t v);
+void ps_json_dbl(struct ps_json *j, double v);
+void ps_json_bool(struct ps_json *j, bool v);
+void ps_json_null(struct ps_json *j);
+/* escape a string as JSON into b (without quotes) */
+void ps_json_escape(struct ps_buf *b, const char *s, size_t n);
+
+/* parallel for: runs fn(ctx, i) for i in [0,n) on up to nthreads threads
+ * (the caller's thread included); items are handed out one at a time. */
+int ps_parallel_for(size_t n, int nthreads, void (*fn)(void *ctx, size_t i, int tid), void *ctx);
+int ps_ncpu(void);
+
+/* read a whole small file with raw open/read syscalls (no stdio, so a libc
+ * hook on fopen cannot filter it).  dirfd may be AT_FDCWD.  The buffer is
+ * NUL-terminated; *len excludes the NUL.  Caller frees *out. */
+int ps_read_file_at(int dirfd, const char *path, char **out, size_t *len, size_t max);
+/* read into a caller buffer (truncating), NUL-terminated; returns bytes or -1 */
+long ps_read_small_at(int dirfd, const char *path, char *dst, size_t cap);
+
+#endif

@@ -1,0 +1,26 @@
+/* out_internal.h - helpers shared by the formatters */
+#ifndef PS_OUT_INTERNAL_H
+#define PS_OUT_INTERNAL_H
+#include <stdio.h>
+
+#include "portsec/portsec.h"
+
+const char *ps_ethertype_name(uint16_t proto, char *tmp, size_t cap);
+const char *ps_ipproto_name(uint16_t proto, char *tmp, size_t cap);
+/* service name for a row: its local port if known, else (clients) the peer's */
+const char *ps_socket_service(const struct ps_svcdb *db, const struct ps_socket *s);
+/* one socket as a JSON object (the `list` contract) */
+void ps_json_socket(struct ps_json *j, const struct ps_inventory *inv, const struct ps_socket *s,
+		    const struct ps_svcdb *db);
+void ps_json_sources(struct ps_json *j, const struct ps_inventory *inv);
+void ps_json_warnings(struct ps_json *j, const struct ps_inventory *inv);
+void ps_json_netns_obj(struct ps_json *j, const struct ps_netns *ns);
+
+#define C_RESET "\033[0m"
+#define C_BOLD "\033[1m"
+#define C_DIM "\033[2m"
+#define C_RED "\033[31m"
+#define C_GREEN "\033[32m"
+#define C_YELLOW "\033[33m"
+#define C_CYAN "\033[36m"
+#endif

@@ -1,0 +1,105 @@
+/* output.c - the formatter registry and shared formatting helpers */
+#include <string.h>
+#include <sys/socket.h>
+
+#include "out_internal.h"
+
+extern const struct ps_list_format ps_fmt_table, ps_fmt_json, ps_fmt_jsonl;
+
+static const struct ps_list_format *const formats[] = {&ps_fmt_table, &ps_fmt_json, &ps_fmt_jsonl,
+						       NULL};
+
+const struct ps_list_format *const *ps_list_formats(void)
+{
+	return formats;
+}
+
+const struct ps_list_format *ps_list_format_by_name(const char *name)
+{
+	for (size_t i = 0; formats[i]; i++)
+		if (strcmp(formats[i]->name, name) == 0)
+			return formats[i];
+	return NULL;
+}
+
+size_t ps_fmt_endpoint(char *dst, size_t cap, uint8_t family, const uint8_t *addr, uint16_t port,
+		       bool wildcard_star)
+{
+	char a[64];
+	size_t n = ps_fmt_addr(a, sizeof a, family, addr);
+	size_t k = 0;
+	if (cap < 72)
+		return 0;
+	if (family == AF_INET6) {
+		dst[k++] = '[';
+		memcpy(dst + k, a, n);
+		k += n;
+		dst[k++] = ']';
+	} else {
+		memcpy(dst + k, a, n);
+		k += n;
+	}
+	dst[k++] = ':';
+	if (wildcard_star && port == 0) {
+		dst[k++] = '*';
+	} else {
+		char tmp[8];
+		size_t i = sizeof tmp;
+		unsigned v = port;
+		do {
+			tmp[--i] = (char)('0' + v % 10);
+			v /= 10;
+		} while (v);
+		memcpy(dst + k, tmp + i, sizeof tmp - i);
+		k += sizeof tmp - i;
+	}
+	dst[k] = '\0';
+	return k;
+}
+
+const char *ps_ethertype_name(uint16_t proto, char *tmp, size_t cap)
+{
+	switch (proto) {
+	case 0x0003: return "all";
+	case 0x0800: return "ip";
+	case 0x0806: return "arp";
+	case 0x86dd: return "ipv6";
+	case 0x888e: return "eapol";
+	case 0x88cc: return "lldp";
+	case 0x8100: return "802.1q";
+	case 0x0000: return "none";
+	}
+	snprintf(tmp, cap, "0x%04x", proto);
+	return tmp;
+}
+
+const char *ps_ipproto_name(uint16_t proto, char *tmp, size_t cap)
+{
+	switch (proto) {
+	case 1: return "icmp";
+	case 2: return "igmp";
+	case 6: return "tcp";
+	case 17: return "udp";
+	case 47: return "gre";
+	case 50: return "esp";
+	case 58: return "ipv6-icmp";
+	case 89: return "ospf";
+	case 112: return "vrrp";
+	case 132: return "sctp";
+	case 255: return "raw";
+	}
+	snprintf(tmp, cap, "ipproto-%u", proto);
+	return tmp;
+}
+
+const char *ps_socket_service(const struct ps_svcdb *db, const struct ps_socket *s)
+{
+	if (!db || (s->proto != PS_PROTO_TCP && s->proto != PS_PROTO_UDP))
+		return NULL;
+	unsigned bit = s->proto == PS_PROTO_TCP ? PS_P_TCP : PS_P_UDP;
+	/* a listener's service is its local port; a client's is the peer's */
+	const struct ps_service *sv = ps_svcdb_by_port(db, s->lport, bit);
+	if (!sv && !ps_socket_is_listener(s) && s->rport)
+		sv = ps_svcdb_by_port(db, s->rport, bit);
+	return sv ? sv->name : NULL;
+}

@@ -1,0 +1,244 @@
+/* svc_db.c - port knowledge: the built-in table merged with /etc/services */
+#include <ctype.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "portsec/portsec.h"
+#include "util/arena.h"
+
+struct entry {
+	struct ps_service s; /* one protocol bit */
+	const char *aliases; /* from /etc/services, or NULL */
+};
+
+struct ps_svcdb {
+	struct entry *e;
+	size_t n, cap;
+	bool have_etc;
+	struct ps_arena arena;
+};
+
+/* names people type that are not the IANA names */
+static const struct { const char *alias, *name; } common_alias[] = {
+	{"dns", "domain"},          {"postgres", "postgresql"}, {"rdp", "ms-wbt-server"},
+	{"smb", "microsoft-ds"},    {"elasticsearch", "wap-wsp"}, {"mssql", "ms-sql-s"},
+	{"oracle", "ncube-lm"},     {"portmap", "sunrpc"},      {"rpcbind", "sunrpc"},
+	{"dhcp", "bootps"},         {"syslog", "syslog"},       {"memcached", "memcache"},
+	{"k8s", "sun-sr-https"},    {"kubernetes", "sun-sr-https"}, {"http-proxy", "http-alt"},
+	{"imap4", "imap"},          {"pop", "pop3"},            {"mongo", "mongodb"},
+};
+
+static int add(struct ps_svcdb *db, const struct ps_service *s, const char *aliases)
+{
+	if (db->n == db->cap) {
+		size_t nc = db->cap ? db->cap * 2 : 512;
+		struct entry *ne = realloc(db->e, nc * sizeof *ne);
+		if (!ne)
+			return PS_ERR_NOMEM;
+		db->e = ne;
+		db->cap = nc;
+	}
+	db->e[db->n].s = *s;
+	db->e[db->n].aliases = aliases;
+	db->n++;
+	return PS_OK;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+	if (x->s.port != y->s.port)
+		return x->s.port < y->s.port ? -1 : 1;
+	return x->s.protos < y->s.protos ? -1 : x->s.protos > y->s.protos;
+}
+
+static struct entry *find(const struct ps_svcdb *db, uint16_t port, unsigned proto)
+{
+	size_t lo = 0, hi = db->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		const struct entry *e = &db->e[mid];
+		if (e->s.port == port && e->s.protos == proto)
+			return &db->e[mid];
+		if (e->s.port < port || (e->s.port == port && e->s.protos < proto))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+struct etc_ctx {
+	struct ps_svcdb *db;
+	size_t builtin_n; /* entries [0, builtin_n) are sorted builtins */
+};
+
+static int on_etc(void *p, const char *name, uint16_t port, unsigned proto, const char *aliases)
+{
+	struct etc_ctx *c = p;
+	struct ps_svcdb *db = c->db;
+	/* builtins are sorted; look only there (the etc entries are appended) */
+	struct ps_svcdb view = *db;
+	view.n = c->builtin_n;
+	struct entry *e = find(&view, port, proto);
+	const char *al = aliases && *aliases ? ps_arena_strndup(&db->arena, aliases, strlen(aliases)) : NULL;
+	if (e) {
+		if (!e->aliases)
+			e->aliases = al;
+		return 0;
+	}
+	const char *nm = ps_arena_strndup(&db->arena, name, strlen(name));
+	if (!nm)
+		return PS_ERR_NOMEM;
+	struct ps_service s = {port, (uint8_t)proto, nm, "", 0};
+	return add(db, &s, al);
+}
+
+int ps_svcdb_open(const char *path, struct ps_svcdb **out)
+{
+	struct ps_svcdb *db = calloc(1, sizeof *db);
+	if (!db)
+		return PS_ERR_NOMEM;
+	ps_arena_init(&db->arena);
+	size_t n;
+	const struct ps_service *b = ps_services_builtin(&n);
+	for (size_t i = 0; i < n; i++)
+		for (unsigned bit = PS_P_TCP; bit <= PS_P_UDP; bit <<= 1)
+			if (b[i].protos & bit) {
+				struct ps_service s = b[i];
+				s.protos = (uint8_t)bit;
+				if (add(db, &s, NULL) != PS_OK) {
+					ps_svcdb_free(db);
+					return PS_ERR_NOMEM;
+				}
+			}
+	qsort(db->e, db->n, sizeof *db->e, cmp);
+	char *buf;
+	size_t len;
+	if (ps_read_file_at(AT_FDCWD, path ? path : "/etc/services", &buf, &len, 8u << 20) == PS_OK) {
+		struct etc_ctx c = {db, db->n};
+		ps_etc_services_parse(buf, len, on_etc, &c);
+		free(buf);
+		db->have_etc = true;
+		qsort(db->e, db->n, sizeof *db->e, cmp);
+	}
+	*out = db;
+	return PS_OK;
+}
+
+void ps_svcdb_free(struct ps_svcdb *db)
+{
+	if (!db)
+		return;
+	free(db->e);
+	ps_arena_free(&db->arena);
+	free(db);
+}
+
+bool ps_svcdb_has_etc(const struct ps_svcdb *db)
+{
+	return db->have_etc;
+}
+
+const struct ps_service *ps_svcdb_by_port(const struct ps_svcdb *db, uint16_t port, unsigned proto)
+{
+	const struct entry *e = find(db, port, proto);
+	return e ? &e->s : NULL;
+}
+
+const char *ps_svcdb_aliases(const struct ps_svcdb *db, uint16_t port, unsigned proto)
+{
+	const struct entry *e = find(db, port, proto);
+	return e ? e->aliases : NULL;
+}
+
+static bool alias_has(const char *aliases, const char *name)
+{
+	if (!aliases)
+		return false;
+	size_t n = strlen(name);
+	const char *p = aliases;
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		const char *s = p;
+		while (*p && *p != ' ')
+			p++;
+		if ((size_t)(p - s) == n && strncasecmp(s, name, n) == 0)
+			return true;
+	}
+	return false;
+}
+
+size_t ps_svcdb_by_name(const struct ps_svcdb *db, const char *name, const struct ps_service **res,
+			size_t max)
+{
+	const char *want = name;
+	for (size_t i = 0; i < sizeof common_alias / sizeof common_alias[0]; i++)
+		if (strcasecmp(name, common_alias[i].alias) == 0)
+			want = common_alias[i].name;
+	size_t k = 0;
+	for (size_t i = 0; i < db->n && k < max; i++)
+		if (strcasecmp(db->e[i].s.name, want) == 0 || strcasecmp(db->e[i].s.name, name) == 0 ||
+		    alias_has(db->e[i].aliases, name))
+			res[k++] = &db->e[i].s;
+	return k;
+}
+
+int ps_etc_services_parse(const char *buf, size_t len,
+			  int (*cb)(void *ctx, const char *name, uint16_t port, unsigned proto,
+				    const char *aliases),
+			  void *ctx)
+{
+	const char *p = buf, *end = buf + len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end;
+		const char *hash = memchr(p, '#', (size_t)(le - p));
+		if (hash)
+			le = hash;
+		/* name  port/proto  [aliases...] */
+		char line[512];
+		size_t n = (size_t)(le - p);
+		if (n >= sizeof line)
+			n = sizeof line - 1;
+		memcpy(line, p, n);
+		line[n] = '\0';
+		p = nl ? nl + 1 : end;
+		char *save = NULL;
+		char *name = strtok_r(line, " \t\r", &save);
+		char *pp = name ? strtok_r(NULL, " \t\r", &save) : NULL;
+		if (!name || !pp || strlen(name) > 64)
+			continue;
+		char *slash = strchr(pp, '/');
+		if (!slash)
+			continue;
+		*slash = '\0';
+		uint16_t port;
+		if (ps_parse_port(pp, &port) != PS_OK)
+			continue;
+		unsigned proto = strcmp(slash + 1, "tcp") == 0 ? PS_P_TCP
+				 : strcmp(slash + 1, "udp") == 0 ? PS_P_UDP : 0;
+		if (!proto)
+			continue;
+		char aliases[400];
+		size_t an = 0;
+		aliases[0] = '\0';
+		for (char *a; (a = strtok_r(NULL, " \t\r", &save));) {
+			size_t al = strlen(a);
+			if (an + al + 2 >= sizeof aliases)
+				break;
+			if (an)
+				aliases[an++] = ' ';
+			memcpy(aliases + an, a, al);
+			an += al;
+			aliases[an] = '\0';
+		}
+		int r = cb(ctx, name, port, proto, aliases);
+		if (r != 0)
+			return r;
+	}
+	return PS_OK;
+}

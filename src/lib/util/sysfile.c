@@ -1,0 +1,154 @@
+/* sysfile.c - raw syscalls and whole-file reads on top of them */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "portsec/portsec.h"
+#include "sys.h"
+
+#if defined(__x86_64__)
+static inline long raw3(long n, long a, long b, long c)
+{
+	long ret;
+	__asm__ volatile("syscall" : "=a"(ret) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+	return ret;
+}
+static inline long raw4(long n, long a, long b, long c, long d)
+{
+	long ret;
+	register long r10 __asm__("r10") = d;
+	__asm__ volatile("syscall" : "=a"(ret) : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10) : "rcx", "r11", "memory");
+	return ret;
+}
+#elif defined(__aarch64__)
+static inline long raw4(long n, long a, long b, long c, long d)
+{
+	register long x8 __asm__("x8") = n;
+	register long x0 __asm__("x0") = a;
+	register long x1 __asm__("x1") = b;
+	register long x2 __asm__("x2") = c;
+	register long x3 __asm__("x3") = d;
+	__asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3) : "memory");
+	return x0;
+}
+static inline long raw3(long n, long a, long b, long c)
+{
+	return raw4(n, a, b, c, 0);
+}
+#else
+static inline long raw3(long n, long a, long b, long c)
+{
+	long r = syscall(n, a, b, c);
+	return r < 0 ? -errno : r;
+}
+static inline long raw4(long n, long a, long b, long c, long d)
+{
+	long r = syscall(n, a, b, c, d);
+	return r < 0 ? -errno : r;
+}
+#endif
+
+long ps_sys_openat(int dirfd, const char *path, int flags)
+{
+	return raw4(SYS_openat, dirfd, (long)path, flags | O_CLOEXEC, 0);
+}
+
+long ps_sys_read(int fd, void *buf, size_t n)
+{
+	long r;
+	do
+		r = raw3(SYS_read, fd, (long)buf, (long)n);
+	while (r == -EINTR);
+	return r;
+}
+
+long ps_sys_close(int fd)
+{
+	return raw3(SYS_close, fd, 0, 0);
+}
+
+long ps_sys_getdents64(int fd, void *buf, size_t n)
+{
+	return raw3(SYS_getdents64, fd, (long)buf, (long)n);
+}
+
+long ps_sys_readlinkat(int dirfd, const char *path, char *buf, size_t n)
+{
+	return raw4(SYS_readlinkat, dirfd, (long)path, (long)buf, (long)n);
+}
+
+int ps_read_file_at(int dirfd, const char *path, char **out, size_t *len, size_t max)
+{
+	long fd = ps_sys_openat(dirfd, path, O_RDONLY);
+	if (fd < 0) {
+		errno = (int)-fd;
+		return errno == EACCES || errno == EPERM ? PS_ERR_PERM : PS_ERR_SYS;
+	}
+	size_t cap = 16384, n = 0;
+	char *b = malloc(cap);
+	if (!b) {
+		ps_sys_close((int)fd);
+		return PS_ERR_NOMEM;
+	}
+	for (;;) {
+		if (cap - n < 4096) {
+			if (cap >= max) {
+				break; /* truncated at max */
+			}
+			size_t nc = cap * 2 > max ? max : cap * 2;
+			char *nb = realloc(b, nc);
+			if (!nb) {
+				free(b);
+				ps_sys_close((int)fd);
+				return PS_ERR_NOMEM;
+			}
+			b = nb;
+			cap = nc;
+		}
+		long r = ps_sys_read((int)fd, b + n, cap - n - 1);
+		if (r < 0) {
+			free(b);
+			ps_sys_close((int)fd);
+			errno = (int)-r;
+			return PS_ERR_SYS;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	ps_sys_close((int)fd);
+	b[n] = '\0';
+	*out = b;
+	*len = n;
+	return PS_OK;
+}
+
+long ps_read_small_at(int dirfd, const char *path, char *dst, size_t cap)
+{
+	if (cap == 0)
+		return -1;
+	long fd = ps_sys_openat(dirfd, path, O_RDONLY);
+	if (fd < 0) {
+		errno = (int)-fd;
+		return -1;
+	}
+	size_t n = 0;
+	while (n < cap - 1) {
+		long r = ps_sys_read((int)fd, dst + n, cap - 1 - n);
+		if (r < 0) {
+			ps_sys_close((int)fd);
+			errno = (int)-r;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	ps_sys_close((int)fd);
+	dst[n] = '\0';
+	return (long)n;
+}
