@@ -46,7 +46,7 @@ int cmd_info(struct cli *c, int argc, char **argv)
 	opterr = 0;
 	optind = 1;
 	int ch;
-	while ((ch = getopt_long(argc, argv, "+N:h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "N:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case O_JSON: json = true; break;
 		case O_CUR: io.ns_mode = PS_NS_CURRENT; break;

@@ -169,7 +169,7 @@ int cmd_list(struct cli *c, int argc, char **argv)
 	opterr = 0;
 	optind = 1;
 	int ch;
-	while ((ch = getopt_long(argc, argv, "+tuw0lapen46HN:h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "tuw0lapen46HN:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 't': io.protos |= PS_P_TCP; break;
 		case 'u': io.protos |= PS_P_UDP; break;

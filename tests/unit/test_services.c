@@ -1,0 +1,121 @@
+/* unit tests: port knowledge (built-in table, /etc/services, reserved ports) */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "portsec/portsec.h"
+
+static void test_builtin_sorted(void **st)
+{
+	(void)st;
+	size_t n;
+	const struct ps_service *b = ps_services_builtin(&n);
+	assert_true(n > 120);
+	for (size_t i = 1; i < n; i++)
+		assert_true(b[i - 1].port <= b[i].port);
+	for (size_t i = 0; i < n; i++) {
+		assert_non_null(b[i].name);
+		assert_true(b[i].protos & (PS_P_TCP | PS_P_UDP));
+	}
+}
+
+struct seen {
+	int n;
+	char last[64];
+	uint16_t port;
+	unsigned proto;
+	char aliases[128];
+};
+
+static int on_svc(void *ctx, const char *name, uint16_t port, unsigned proto, const char *aliases)
+{
+	struct seen *s = ctx;
+	s->n++;
+	snprintf(s->last, sizeof s->last, "%s", name);
+	s->port = port;
+	s->proto = proto;
+	snprintf(s->aliases, sizeof s->aliases, "%s", aliases);
+	return 0;
+}
+
+static void test_etc_parse(void **st)
+{
+	(void)st;
+	const char *txt = "# comment\n"
+			  "ssh\t\t22/tcp\t\t\t\t# SSH Remote Login Protocol\n"
+			  "bogus 99999/tcp\n"
+			  "noproto 5\n"
+			  "weird 7/sctp\n"
+			  "\n"
+			  "myproto 4242/udp  alias-one alias2 # trailing\n";
+	struct seen s = {0};
+	assert_int_equal(ps_etc_services_parse(txt, strlen(txt), on_svc, &s), PS_OK);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.last, "myproto");
+	assert_int_equal(s.port, 4242);
+	assert_int_equal(s.proto, PS_P_UDP);
+	assert_string_equal(s.aliases, "alias-one alias2");
+}
+
+static void test_db(void **st)
+{
+	(void)st;
+	char path[] = "/tmp/ps-services-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	const char *txt = "ssh 22/tcp\nmyproto 4242/udp myalias\ndomain 53/udp nameserver\n";
+	assert_int_equal(write(fd, txt, strlen(txt)), (ssize_t)strlen(txt));
+	close(fd);
+	struct ps_svcdb *db = NULL;
+	assert_int_equal(ps_svcdb_open(path, &db), PS_OK);
+	unlink(path);
+	assert_true(ps_svcdb_has_etc(db));
+	const struct ps_service *s = ps_svcdb_by_port(db, 22, PS_P_TCP);
+	assert_non_null(s);
+	assert_string_equal(s->name, "ssh");
+	assert_null(ps_svcdb_by_port(db, 22, PS_P_UDP));
+	s = ps_svcdb_by_port(db, 4242, PS_P_UDP);
+	assert_non_null(s);
+	assert_string_equal(s->name, "myproto");
+	assert_string_equal(ps_svcdb_aliases(db, 53, PS_P_UDP), "nameserver");
+	const struct ps_service *res[8];
+	assert_int_equal(ps_svcdb_by_name(db, "SSH", res, 8), 1);
+	assert_int_equal(res[0]->port, 22);
+	assert_int_equal(ps_svcdb_by_name(db, "dns", res, 8), 2); /* domain tcp+udp */
+	assert_int_equal(ps_svcdb_by_name(db, "myalias", res, 8), 1);
+	assert_int_equal(ps_svcdb_by_name(db, "nonexistent-service", res, 8), 0);
+	ps_svcdb_free(db);
+	/* a missing file is fine: the built-in table still answers */
+	assert_int_equal(ps_svcdb_open("/nonexistent/services", &db), PS_OK);
+	assert_false(ps_svcdb_has_etc(db));
+	assert_non_null(ps_svcdb_by_port(db, 443, PS_P_TCP));
+	ps_svcdb_free(db);
+}
+
+static void test_reserved(void **st)
+{
+	(void)st;
+	assert_false(ps_reserved_contains("", 22));
+	assert_true(ps_reserved_contains("22", 22));
+	assert_true(ps_reserved_contains("8080,9000-9010", 9005));
+	assert_false(ps_reserved_contains("8080,9000-9010", 9011));
+	assert_false(ps_reserved_contains("x", 1));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_builtin_sorted),
+		cmocka_unit_test(test_etc_parse),
+		cmocka_unit_test(test_db),
+		cmocka_unit_test(test_reserved),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
