@@ -163,9 +163,18 @@ int cmd_list(struct cli *c, int argc, char **argv)
 	bool listening = false, all = false, procs = false, extended = false, header = true;
 	bool have_states = false, all_netns = false;
 	const char *format = "table";
-	for (int i = 1; i < argc; i++)
-		if (cli_is_negative_number(argv[i]))
-			return cli_usage(c, "invalid value '%s': ports and ids are not negative", argv[i]);
+	/* "port -1" would reach getopt as an option: catch negative filter values first */
+	static const char *const takes_value[] = {"port", "sport", "dport", "pid", "user", "uid",
+						  "=", "==", "eq"};
+	for (int i = 2; i < argc; i++) {
+		if (!cli_is_negative_number(argv[i]))
+			continue;
+		for (size_t k = 0; k < sizeof takes_value / sizeof *takes_value; k++)
+			if (strcmp(argv[i - 1], takes_value[k]) == 0)
+				return cli_usage(c, "invalid value '%s' for '%s': ports and ids are not negative",
+						 argv[i], strcmp(argv[i - 1], "=") && strcmp(argv[i - 1], "==") &&
+								  strcmp(argv[i - 1], "eq") ? argv[i - 1] : argv[i - 2]);
+	}
 	opterr = 0;
 	optind = 1;
 	int ch;

@@ -124,7 +124,9 @@ int main(int argc, char **argv)
 		snprintf(buf, sizeof buf, "%s", argv[i]);
 		char *kind, *addr = NULL;
 		int port = 0, extra = 0, one = 1, zero = 0;
-		if (split(buf, &kind, &addr, &port, &extra) < 0)
+		if (strncmp(buf, "in-netns:", 9) == 0)
+			buf[8] = '\0', kind = buf; /* a path follows, not ADDR:PORT */
+		else if (split(buf, &kind, &addr, &port, &extra) < 0)
 			die("bad spec", argv[i]);
 		if (strcmp(kind, "fork") == 0) {
 			do_fork = 1;

@@ -152,7 +152,7 @@ static void test_packet(void **st)
 	struct packet_diag_msg *m = mnl_nlmsg_put_extra_header(nlh, sizeof *m);
 	m->pdiag_family = AF_PACKET;
 	m->pdiag_type = SOCK_RAW;
-	m->pdiag_num = htons(0x0800);
+	m->pdiag_num = 0x0800; /* host order, as packet_diag_fill sends it */
 	m->pdiag_ino = 777;
 	struct packet_diag_info pi = {.pdi_index = 0};
 	mnl_attr_put(nlh, PACKET_DIAG_INFO, sizeof pi, &pi);
@@ -167,7 +167,7 @@ static void test_packet(void **st)
 	m = mnl_nlmsg_put_extra_header(nlh, sizeof *m);
 	m->pdiag_family = AF_PACKET;
 	m->pdiag_type = SOCK_DGRAM;
-	m->pdiag_num = htons(0x0003);
+	m->pdiag_num = 0x0003;
 	m->pdiag_ino = 778;
 	mnl_attr_put(nlh, PACKET_DIAG_FILTER, 0, NULL);
 	n += nlh->nlmsg_len;

@@ -94,9 +94,77 @@ static void filter_states_procfs(struct ps_inventory *inv, size_t from, uint32_t
 	inv->nsocks = k;
 }
 
+/* --source both: rows [a, mid) came from sock_diag, [mid, end) from /proc/net.
+ * A /proc/net row that sock_diag also listed (same inode; same 4-tuple for
+ * inode-0 time-wait sockets) is folded into it; the rest stay, seen by one
+ * view only (what `portsec hidden` reports as a view mismatch). */
+static struct ps_inventory *g_merge_inv; /* qsort has no context argument */
+
+static int by_inode(const void *x, const void *y)
+{
+	const struct ps_socket *a = &g_merge_inv->socks[*(const uint32_t *)x];
+	const struct ps_socket *b = &g_merge_inv->socks[*(const uint32_t *)y];
+	return a->inode < b->inode ? -1 : a->inode > b->inode;
+}
+
+static bool same_tuple(const struct ps_socket *a, const struct ps_socket *b)
+{
+	return a->proto == b->proto && a->family == b->family && a->lport == b->lport &&
+	       a->rport == b->rport && memcmp(a->laddr, b->laddr, 16) == 0 &&
+	       memcmp(a->raddr, b->raddr, 16) == 0;
+}
+
+static pthread_mutex_t merge_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void merge_views(struct ps_inventory *inv, size_t a, size_t mid)
+{
+	size_t nd = mid - a;
+	uint32_t *idx = malloc((nd ? nd : 1) * sizeof *idx);
+	if (!idx)
+		return;
+	for (size_t i = 0; i < nd; i++)
+		idx[i] = (uint32_t)(a + i);
+	pthread_mutex_lock(&merge_mu);
+	g_merge_inv = inv;
+	qsort(idx, nd, sizeof *idx, by_inode);
+	pthread_mutex_unlock(&merge_mu);
+	size_t k = mid;
+	for (size_t i = mid; i < inv->nsocks; i++) {
+		struct ps_socket *p = &inv->socks[i];
+		struct ps_socket *hit = NULL;
+		if (p->inode) {
+			size_t lo = 0, hi = nd;
+			while (lo < hi) {
+				size_t m = (lo + hi) / 2;
+				uint64_t v = inv->socks[idx[m]].inode;
+				if (v == p->inode) {
+					hit = &inv->socks[idx[m]];
+					break;
+				}
+				if (v < p->inode)
+					lo = m + 1;
+				else
+					hi = m;
+			}
+		} else {
+			for (size_t q = a; q < mid && !hit; q++)
+				if (!inv->socks[q].inode && same_tuple(&inv->socks[q], p))
+					hit = &inv->socks[q];
+		}
+		if (hit && hit->proto == p->proto) {
+			hit->sources |= PS_SRC_PROCFS;
+			continue;
+		}
+		inv->socks[k++] = *p;
+	}
+	inv->nsocks = k;
+	free(idx);
+}
+
 /* every requested source of the calling thread's current netns */
 static int dump_ns(const struct ps_inv_opts *o, struct ps_inventory *inv, uint32_t ns)
 {
+	size_t first_row = inv->nsocks, procfs_first = inv->nsocks;
 	const char *pr = o->proc_root;
 	unsigned protos = o->protos ? o->protos : (PS_P_TCP | PS_P_UDP);
 	bool v4 = !o->families || (o->families & 1), v6 = !o->families || (o->families & 2);
@@ -187,6 +255,7 @@ static int dump_ns(const struct ps_inv_opts *o, struct ps_inventory *inv, uint32
 			ps_diag_close(nl);
 		}
 	}
+	procfs_first = inv->nsocks;
 	if (o->source == PS_INV_PROCFS || o->source == PS_INV_BOTH) {
 		static const struct { unsigned bit; const char *kind; int fam; } K[] = {
 			{PS_P_TCP, "tcp", 4}, {PS_P_TCP, "tcp6", 6}, {PS_P_UDP, "udp", 4},
@@ -218,6 +287,8 @@ static int dump_ns(const struct ps_inv_opts *o, struct ps_inventory *inv, uint32
 			}
 		}
 	}
+	if (o->source == PS_INV_BOTH)
+		merge_views(inv, first_row, procfs_first);
 	/* interface names of this namespace (for bound devices, packet sockets) */
 	struct if_nameindex *ifs = if_nameindex();
 	if (ifs) {
@@ -314,26 +385,20 @@ struct skns {
 	unsigned probes, limit, found, denied;
 };
 
+static int socket_netns(int pid, int fd);
+
 static bool probe_unmatched(void *p, int pid, int fd, uint64_t inode)
 {
 	struct skns *c = p;
 	(void)inode;
 	if (c->probes++ >= c->limit)
 		return false;
-	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd < 0)
-		return true;
-	int sfd = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
-	close(pidfd);
-	if (sfd < 0) {
+	int nsfd = socket_netns(pid, fd);
+	if (nsfd < 0) {
 		if (errno == EPERM)
 			c->denied++;
 		return true;
 	}
-	int nsfd = ioctl(sfd, SIOCGSKNS);
-	close(sfd);
-	if (nsfd < 0)
-		return true;
 	struct stat st;
 	if (fstat(nsfd, &st) != 0 || ps_inventory_find_netns(c->inv, st.st_ino) >= 0) {
 		close(nsfd);
@@ -348,6 +413,45 @@ static bool probe_unmatched(void *p, int pid, int fd, uint64_t inode)
 	if (ps_inventory_add_netns(c->inv, &ns, &idx) == PS_OK) {
 		c->found++;
 		dump_other(c->o, c->inv, idx, nsfd, c->selffd, false);
+	}
+	close(nsfd);
+	return true;
+}
+
+struct skfind {
+	uint64_t want;
+	int nsfd;
+	unsigned probes;
+};
+
+/* the netns fd of a socket held as pid/fd, or -1 */
+static int socket_netns(int pid, int fd)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		return -1;
+	int sfd = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	close(pidfd);
+	if (sfd < 0)
+		return -1;
+	int nsfd = ioctl(sfd, SIOCGSKNS);
+	close(sfd);
+	return nsfd;
+}
+
+static bool find_socket_ns(void *p, int pid, int fd, uint64_t inode)
+{
+	struct skfind *c = p;
+	(void)inode;
+	if (c->probes++ >= 20000)
+		return false;
+	int nsfd = socket_netns(pid, fd);
+	if (nsfd < 0)
+		return true;
+	struct stat st;
+	if (fstat(nsfd, &st) == 0 && st.st_ino == c->want) {
+		c->nsfd = nsfd;
+		return false;
 	}
 	close(nsfd);
 	return true;
@@ -432,6 +536,21 @@ int ps_inventory_collect(const struct ps_inv_opts *o, struct ps_inventory **out)
 			ps_walk_each_netns(walk, add_proc_ns, &a);
 			named = find_named(inv, o->ns_name ? o->ns_name : "");
 			if (named < 0) {
+				/* an inode only a socket keeps alive: ask each socket */
+				struct skfind sf = {.want = strtoull(o->ns_name ? o->ns_name : "0", NULL, 10), .nsfd = -1};
+				if (sf.want)
+					ps_walk_each_unmatched(walk, inv, find_socket_ns, &sf);
+				if (sf.nsfd >= 0) {
+					struct ps_netns ns;
+					memset(&ns, 0, sizeof ns);
+					ns.inode = sf.want;
+					ns.found_via = "socket";
+					uint32_t idx = 0;
+					ps_inventory_add_netns(inv, &ns, &idx);
+					ret = dump_other(o, inv, idx, sf.nsfd, selffd, false);
+					close(sf.nsfd);
+					goto join;
+				}
 				ps_walk_free(walk);
 				close(selffd);
 				ps_inventory_free(inv);

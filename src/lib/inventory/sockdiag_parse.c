@@ -76,7 +76,7 @@ static int parse_packet(struct ps_inventory *inv, uint32_t ns, const struct nlms
 	s->proto = PS_PROTO_PACKET;
 	s->state = PS_ST_CLOSE;
 	s->pkt_type = m->pdiag_type;
-	s->protocol = ntohs(m->pdiag_num);
+	s->protocol = m->pdiag_num; /* packet_diag already converts to host order */
 	s->inode = m->pdiag_ino;
 	s->cookie = (uint64_t)m->pdiag_cookie[0] | ((uint64_t)m->pdiag_cookie[1] << 32);
 	s->sources = PS_SRC_SOCKDIAG;

@@ -50,7 +50,7 @@ bool ps_filter_match(const struct ps_filter *f, const struct ps_inventory *inv,
 		if (!(f->families & fb))
 			return false;
 	}
-	if (f->states) {
+	if (f->states && s->proto != PS_PROTO_PACKET) { /* packet sockets have no state */
 		bool ok = (f->states >> s->state) & 1u;
 		if (!ok && s->proto != PS_PROTO_TCP && s->state == PS_ST_CLOSE &&
 		    (f->states & (1u << PS_ST_LISTEN)))

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The host report and `info` against listeners of known exposure, owner and
+# service, with per-namespace sysctls set inside the test's namespace.
+. "$(dirname "$0")/lib.sh"
+need_root
+R=$(mkns report)
+ip netns exec "$R" sysctl -q -w net.ipv4.ip_local_port_range="40000 50000"
+ip netns exec "$R" sysctl -q -w net.ipv4.ip_unprivileged_port_start=0
+start_fix "$R" tcp-listen:0.0.0.0:6379 tcp-listen:127.0.0.1:631 tcp6dual-listen:[::]:22 \
+	tcp-listen:127.0.0.1:8000 udp:0.0.0.0:123
+P=$FIX_PID
+in_ns() { ip netns exec "$R" "$PORTSEC" "$@"; }
+
+in_ns --current-netns --json >"$TMPD/r.json"
+expect_eq "report exits 1 (redis on all interfaces is a medium finding)" "$?" 1
+pycheck "listeners grouped by exposure with owners" "$TMPD/r.json" "
+L = {(l['proto'], l['port']): l for l in doc['listeners']}
+assert L[('tcp',6379)]['exposure'] == 'any' and L[('tcp',6379)]['service'] == 'redis'
+assert L[('tcp',631)]['exposure'] == 'loopback'
+assert L[('tcp',22)]['exposure'] == 'any' and L[('tcp',22)]['addresses'] == ['::']
+assert L[('udp',123)]['service'] == 'ntp'
+assert all(l['owners'][0]['pid'] == $P and l['owners'][0]['comm'] == 'sockfix' for l in doc['listeners'])
+f = [x for x in doc['findings'] if x['port'] == 6379]
+assert f and f[0]['severity'] == 'medium', doc['findings']
+assert not [x for x in doc['findings'] if x['port'] in (22, 631, 8000)], doc['findings']"
+in_ns --current-netns --no-color >"$TMPD/r.txt"
+python3 - "$TMPD/r.txt" <<PY && ok "text report: sections in order, owners in plain words" || bad "text report: $(cat "$TMPD/r.txt")"
+import sys
+t = open(sys.argv[1]).read()
+a, s, l = t.index('Listening on all interfaces'), t.index('Listening on specific'), t.index('Listening on loopback only')
+assert a < t.index('6379/tcp') < s < l < t.index('631/tcp'), t
+assert 'sockfix (pid $P, root)' in t and 'Warnings' in t and '\x1b[' not in t
+PY
+grep -q "6379/tcp (redis) listens on all interfaces" "$TMPD/r.txt" && ok "warning in plain words" || bad "warning text: $(cat "$TMPD/r.txt")"
+
+Q=$(mkns quiet)
+start_fix "$Q" tcp-listen:127.0.0.1:5432
+ip netns exec "$Q" "$PORTSEC" --current-netns >/dev/null
+expect_eq "report exits 0 with only a loopback database" "$?" 0
+
+in_ns info 6379 --current-netns --json >"$TMPD/i.json"
+expect_eq "info exits 0" "$?" 0
+pycheck "info 6379: service, sysctls of this namespace, holder" "$TMPD/i.json" "
+p = [x for x in doc['ports'] if x['proto'] == 'tcp'][0]
+assert p['service']['name'] == 'redis' and p['service']['range'] == 'registered'
+assert p['linux']['ephemeral_range'] == [40000, 50000] and not p['linux']['in_ephemeral_range']
+assert p['linux']['unprivileged_port_start'] == 0 and not p['linux']['privileged']
+assert [o['pid'] for o in p['sockets'][0]['owners']] == [$P]
+assert p['counts']['listeners'] == 1
+u = [x for x in doc['ports'] if x['proto'] == 'udp'][0]
+assert u['counts']['listeners'] == 0 and u['sockets'] == []"
+in_ns info 45000/tcp --current-netns --json >"$TMPD/e.json"
+pycheck "info 45000: inside this namespace's ephemeral range, dynamic? no: registered" "$TMPD/e.json" "
+p = doc['ports'][0]
+assert p['linux']['in_ephemeral_range'] and p['service']['range'] == 'registered' and len(doc['ports']) == 1"
+expect_eq "info ssh == info 22/tcp" "$(in_ns info ssh --current-netns | head -1)" "$(in_ns info 22/tcp --current-netns | head -1)"
+in_ns info ssh --current-netns >"$TMPD/ssh.txt"
+grep -q "listen \[::\]:22 (all interfaces, IPv4 and IPv6)" "$TMPD/ssh.txt" && ok "info ssh names the dual-stack listener" || bad "info ssh: $(cat "$TMPD/ssh.txt")"
+grep -q "any user may bind it here" "$TMPD/ssh.txt" && ok "info reads this namespace's ip_unprivileged_port_start" || bad "unprivileged start: $(cat "$TMPD/ssh.txt")"
+expect_eq "info dns -> 53/tcp and 53/udp" "$(in_ns info dns --current-netns --json | python3 -c 'import json,sys; print(sorted((p["port"],p["proto"]) for p in json.load(sys.stdin)["ports"]))')" "[(53, 'tcp'), (53, 'udp')]"
+finish
