@@ -39,6 +39,8 @@ bool cli_is_negative_number(const char *s);
 int cli_bad_port(const struct cli *c, const char *what, const char *s, int err);
 /* uid of a user name from /etc/passwd (no NSS: works in a static build) */
 int cli_uid_of(const char *name, uint32_t *uid);
+/* monotonic seconds (PORTSEC_TIMING=1 prints phase times on stderr) */
+double cli_now(void);
 /* common option: -h/--help text printer */
 void cli_print(const char *text);
 #endif

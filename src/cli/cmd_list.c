@@ -255,7 +255,9 @@ int cmd_list(struct cli *c, int argc, char **argv)
 	io.owners = procs || json || need_owner_filter;
 
 	struct ps_inventory *inv = NULL;
+	double t0 = cli_now();
 	int err = ps_inventory_collect(&io, &inv);
+	double t1 = cli_now();
 	if (err != PS_OK) {
 		int code = cli_collect_error(c, err, &io);
 		if (inv)
@@ -285,8 +287,12 @@ int cmd_list(struct cli *c, int argc, char **argv)
 	struct ps_buf b;
 	cli_buf_stdout(&b);
 	const struct ps_list_format *fmt = ps_list_format_by_name(format);
+	double t2 = cli_now();
 	fmt->emit(&b, inv, keep, db, &oo);
 	int code = cli_finish_stdout(c, &b);
+	if (getenv("PORTSEC_TIMING"))
+		fprintf(stderr, "portsec timing: collect %.1f ms, filter+details %.1f ms, output %.1f ms (%zu rows)\n",
+			(t1 - t0) * 1e3, (t2 - t1) * 1e3, (cli_now() - t2) * 1e3, inv->nsocks);
 	if (strcmp(format, "json") != 0)
 		cli_report_sources(c, inv);
 	free(keep);

@@ -37,10 +37,9 @@ struct fd_ent {
 };
 
 struct tbuf {
-	struct fd_ent *e;
+	_Alignas(128) struct fd_ent *e; /* one per thread, each on its own cache lines */
 	size_t n, cap;
 	bool oom;
-	char pad[40]; /* keep threads' counters off one cache line */
 };
 
 struct ps_walk {
@@ -256,7 +255,7 @@ static inline size_t hslot(uint64_t k, size_t mask)
 static int build_hash(struct ps_walk *w, const struct ps_inventory *inv)
 {
 	size_t cap = 64;
-	while (cap < inv->nsocks * 2 + 1)
+	while (cap < inv->nsocks + inv->nsocks / 2 + 1) /* load factor <= 2/3 */
 		cap *= 2;
 	free(w->hkeys);
 	free(w->hvals);

@@ -16,6 +16,13 @@ void ps_json_sources(struct ps_json *j, const struct ps_inventory *inv);
 void ps_json_warnings(struct ps_json *j, const struct ps_inventory *inv);
 void ps_json_netns_obj(struct ps_json *j, const struct ps_netns *ns);
 
+/* format the kept rows with fn, in parallel chunks, appended to b in row
+ * order (bounded memory: a few chunks at a time) */
+typedef void (*ps_row_fn)(struct ps_buf *b, const struct ps_inventory *inv,
+			  const struct ps_socket *s, const void *ctx);
+int ps_out_rows(struct ps_buf *b, const struct ps_inventory *inv, const bool *keep, ps_row_fn fn,
+		const void *ctx);
+
 #define C_RESET "\033[0m"
 #define C_BOLD "\033[1m"
 #define C_DIM "\033[2m"

@@ -6,6 +6,17 @@
 
 /* ---------- shared cells ---------- */
 
+static size_t copy_cell(char *dst, size_t cap, const char *src)
+{
+	size_t n = strlen(src);
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+	return n;
+}
+
+
 static size_t local_cell(char *dst, size_t cap, const struct ps_inventory *inv,
 			 const struct ps_socket *s)
 {
@@ -29,9 +40,8 @@ static size_t peer_cell(char *dst, size_t cap, const struct ps_socket *s)
 {
 	if (s->family == AF_PACKET)
 		return (size_t)snprintf(dst, cap, "*");
-	if (ps_addr_is_any(s->family, s->raddr) && s->rport == 0) {
-		return (size_t)snprintf(dst, cap, "*:*");
-	}
+	if (ps_addr_is_any(s->family, s->raddr) && s->rport == 0)
+		return copy_cell(dst, cap, "*:*");
 	return ps_fmt_endpoint(dst, cap, s->family, s->raddr, s->rport, true);
 }
 
@@ -48,7 +58,7 @@ static size_t service_cell(char *dst, size_t cap, const struct ps_socket *s,
 	if (s->proto == PS_PROTO_RAW)
 		return (size_t)snprintf(dst, cap, "%s", ps_ipproto_name(s->protocol, tmp, sizeof tmp));
 	const char *sv = ps_socket_service(db, s);
-	return (size_t)snprintf(dst, cap, "%s", sv ? sv : "-");
+	return copy_cell(dst, cap, sv ? sv : "-");
 }
 
 static const char *scope_cell(const struct ps_socket *s)
@@ -122,19 +132,87 @@ static void cell(struct ps_buf *b, const char *s, size_t n, size_t w, bool right
 	ps_buf_putc(b, ' ');
 }
 
-static int emit_table(struct ps_buf *b, const struct ps_inventory *inv, const bool *keep,
-		      const struct ps_svcdb *db, const struct ps_out_opts *o)
-{
+struct table_ctx {
 	size_t w[NCOL];
-	for (int c = 0; c < NCOL; c++)
-		w[c] = strlen(hdr[c]);
+	const struct ps_svcdb *db;
+	const struct ps_out_opts *o;
+};
+
+static void table_row(struct ps_buf *b, const struct ps_inventory *inv, const struct ps_socket *s,
+		      const void *p)
+{
+	const struct table_ctx *t = p;
+	const size_t *w = t->w;
+	const struct ps_out_opts *o = t->o;
 	char t1[128];
-	for (size_t i = 0; i < inv->nsocks; i++) {
-		if (keep && !keep[i])
+	size_t n;
+	if (o->netns) {
+		n = netns_cell(t1, sizeof t1, inv, s);
+		cell(b, t1, n, w[COL_NETNS], false);
+	}
+	const char *pn = ps_proto_name(s->proto);
+	cell(b, pn, strlen(pn), w[COL_PROTO], false);
+	const char *st = ps_state_name(s->proto, s->state);
+	if (o->color && s->state == PS_ST_LISTEN)
+		ps_buf_puts(b, C_GREEN);
+	cell(b, st, strlen(st), w[COL_STATE], false);
+	if (o->color && s->state == PS_ST_LISTEN)
+		ps_buf_puts(b, C_RESET);
+	n = ulen(s->rqueue);
+	ps_buf_pad(b, w[COL_RQ] > n ? w[COL_RQ] - n : 0);
+	ps_buf_putu(b, s->rqueue);
+	ps_buf_putc(b, ' ');
+	n = ulen(s->wqueue);
+	ps_buf_pad(b, w[COL_SQ] > n ? w[COL_SQ] - n : 0);
+	ps_buf_putu(b, s->wqueue);
+	ps_buf_putc(b, ' ');
+	n = local_cell(t1, sizeof t1, inv, s);
+	cell(b, t1, n, w[COL_LOCAL], false);
+	n = peer_cell(t1, sizeof t1, s);
+	cell(b, t1, n, w[COL_PEER], false);
+	n = service_cell(t1, sizeof t1, s, t->db);
+	cell(b, t1, n, w[COL_SERVICE], false);
+	const char *sc = scope_cell(s);
+	if (o->processes || o->extended)
+		cell(b, sc, strlen(sc), w[COL_SCOPE], false);
+	else
+		ps_buf_puts(b, sc);
+	if (o->extended) {
+		ps_buf_putu(b, s->uid);
+		ps_buf_putc(b, ' ');
+		ps_buf_putu(b, s->inode);
+		if (o->processes)
+			ps_buf_putc(b, ' ');
+	}
+	if (o->processes)
+		process_cell(b, inv, s);
+	ps_buf_putc(b, '\n');
+}
+
+/* column widths: one pass over the rows, split across threads */
+struct width_job {
+	const struct ps_inventory *inv;
+	const bool *keep;
+	const struct ps_svcdb *db;
+	bool netns;
+	size_t w[4][NCOL];
+};
+
+static void width_part(void *p, size_t part, int tid)
+{
+	(void)tid;
+	struct width_job *j = p;
+	const struct ps_inventory *inv = j->inv;
+	size_t *w = j->w[part];
+	size_t per = (inv->nsocks + 3) / 4;
+	size_t from = part * per, to = from + per > inv->nsocks ? inv->nsocks : from + per;
+	char t1[128];
+	for (size_t i = from; i < to; i++) {
+		if (j->keep && !j->keep[i])
 			continue;
 		const struct ps_socket *s = &inv->socks[i];
 		size_t n;
-		if (o->netns && (n = netns_cell(t1, sizeof t1, inv, s)) > w[COL_NETNS])
+		if (j->netns && (n = netns_cell(t1, sizeof t1, inv, s)) > w[COL_NETNS])
 			w[COL_NETNS] = n;
 		if ((n = strlen(ps_state_name(s->proto, s->state))) > w[COL_STATE])
 			w[COL_STATE] = n;
@@ -146,11 +224,30 @@ static int emit_table(struct ps_buf *b, const struct ps_inventory *inv, const bo
 			w[COL_LOCAL] = n;
 		if ((n = peer_cell(t1, sizeof t1, s)) > w[COL_PEER])
 			w[COL_PEER] = n;
-		if ((n = service_cell(t1, sizeof t1, s, db)) > w[COL_SERVICE])
+		if ((n = service_cell(t1, sizeof t1, s, j->db)) > w[COL_SERVICE])
 			w[COL_SERVICE] = n;
 	}
-	w[COL_PROTO] = 6;
-	w[COL_SCOPE] = 8;
+}
+
+static int emit_table(struct ps_buf *b, const struct ps_inventory *inv, const bool *keep,
+		      const struct ps_svcdb *db, const struct ps_out_opts *o)
+{
+	struct width_job wj;
+	memset(&wj, 0, sizeof wj);
+	wj.inv = inv;
+	wj.keep = keep;
+	wj.db = db;
+	wj.netns = o->netns;
+	ps_parallel_for(4, inv->nsocks > 4096 ? 4 : 1, width_part, &wj);
+	struct table_ctx t = {.db = db, .o = o};
+	for (int c = 0; c < NCOL; c++) {
+		t.w[c] = strlen(hdr[c]);
+		for (int k = 0; k < 4; k++)
+			if (wj.w[k][c] > t.w[c])
+				t.w[c] = wj.w[k][c];
+	}
+	t.w[COL_PROTO] = 6;
+	t.w[COL_SCOPE] = 8;
 	if (o->header) {
 		if (o->color)
 			ps_buf_puts(b, C_BOLD);
@@ -161,7 +258,7 @@ static int emit_table(struct ps_buf *b, const struct ps_inventory *inv, const bo
 			if (last)
 				ps_buf_puts(b, hdr[c]);
 			else
-				cell(b, hdr[c], strlen(hdr[c]), w[c], c == COL_RQ || c == COL_SQ);
+				cell(b, hdr[c], strlen(hdr[c]), t.w[c], c == COL_RQ || c == COL_SQ);
 		}
 		if (o->extended)
 			ps_buf_puts(b, o->processes ? "UID INODE PROCESS" : "UID INODE");
@@ -171,50 +268,7 @@ static int emit_table(struct ps_buf *b, const struct ps_inventory *inv, const bo
 			ps_buf_puts(b, C_RESET);
 		ps_buf_putc(b, '\n');
 	}
-	for (size_t i = 0; i < inv->nsocks; i++) {
-		if (keep && !keep[i])
-			continue;
-		const struct ps_socket *s = &inv->socks[i];
-		size_t n;
-		if (o->netns) {
-			n = netns_cell(t1, sizeof t1, inv, s);
-			cell(b, t1, n, w[COL_NETNS], false);
-		}
-		const char *pn = ps_proto_name(s->proto);
-		cell(b, pn, strlen(pn), w[COL_PROTO], false);
-		const char *st = ps_state_name(s->proto, s->state);
-		if (o->color && s->state == PS_ST_LISTEN)
-			ps_buf_puts(b, C_GREEN);
-		cell(b, st, strlen(st), w[COL_STATE], false);
-		if (o->color && s->state == PS_ST_LISTEN)
-			ps_buf_puts(b, C_RESET);
-		n = (size_t)snprintf(t1, sizeof t1, "%u", s->rqueue);
-		cell(b, t1, n, w[COL_RQ], true);
-		n = (size_t)snprintf(t1, sizeof t1, "%u", s->wqueue);
-		cell(b, t1, n, w[COL_SQ], true);
-		n = local_cell(t1, sizeof t1, inv, s);
-		cell(b, t1, n, w[COL_LOCAL], false);
-		n = peer_cell(t1, sizeof t1, s);
-		cell(b, t1, n, w[COL_PEER], false);
-		n = service_cell(t1, sizeof t1, s, db);
-		cell(b, t1, n, w[COL_SERVICE], false);
-		const char *sc = scope_cell(s);
-		if (o->processes || o->extended)
-			cell(b, sc, strlen(sc), w[COL_SCOPE], false);
-		else
-			ps_buf_puts(b, sc);
-		if (o->extended) {
-			ps_buf_putu(b, s->uid);
-			ps_buf_putc(b, ' ');
-			ps_buf_putu(b, s->inode);
-			if (o->processes)
-				ps_buf_putc(b, ' ');
-		}
-		if (o->processes)
-			process_cell(b, inv, s);
-		ps_buf_putc(b, '\n');
-	}
-	return b->err;
+	return ps_out_rows(b, inv, keep, table_row, &t);
 }
 
 /* ---------- JSON ---------- */
@@ -415,6 +469,23 @@ void ps_json_warnings(struct ps_json *j, const struct ps_inventory *inv)
 	ps_json_arr_end(j);
 }
 
+struct json_rows {
+	const struct ps_svcdb *db;
+	const struct ps_socket *first;
+};
+
+static void json_row(struct ps_buf *b, const struct ps_inventory *inv, const struct ps_socket *s,
+		     const void *p)
+{
+	const struct json_rows *r = p;
+	struct ps_json j;
+	if (s != r->first)
+		ps_buf_putc(b, ',');
+	ps_json_init(&j, b, false);
+	ps_json_socket(&j, inv, s, r->db);
+	ps_buf_putc(b, '\n');
+}
+
 static int emit_json(struct ps_buf *b, const struct ps_inventory *inv, const bool *keep,
 		     const struct ps_svcdb *db, const struct ps_out_opts *o)
 {
@@ -424,12 +495,12 @@ static int emit_json(struct ps_buf *b, const struct ps_inventory *inv, const boo
 	ps_json_obj_begin(&j);
 	ps_json_key(&j, "sockets");
 	ps_json_arr_begin(&j);
-	for (size_t i = 0; i < inv->nsocks; i++) {
-		if (keep && !keep[i])
-			continue;
-		ps_json_socket(&j, inv, &inv->socks[i], db);
-		ps_buf_putc(b, '\n');
-	}
+	/* rows are formatted in parallel, each as ",{...}\n" but the first */
+	struct json_rows jr = {db, NULL};
+	for (size_t i = 0; i < inv->nsocks && !jr.first; i++)
+		if (!keep || keep[i])
+			jr.first = &inv->socks[i];
+	ps_out_rows(b, inv, keep, json_row, &jr);
 	ps_json_arr_end(&j);
 	ps_json_key(&j, "namespaces");
 	ps_json_arr_begin(&j);
@@ -458,19 +529,20 @@ static int emit_json(struct ps_buf *b, const struct ps_inventory *inv, const boo
 	return b->err;
 }
 
+static void jsonl_row(struct ps_buf *b, const struct ps_inventory *inv, const struct ps_socket *s,
+		      const void *db)
+{
+	struct ps_json j;
+	ps_json_init(&j, b, false);
+	ps_json_socket(&j, inv, s, db);
+	ps_buf_putc(b, '\n');
+}
+
 static int emit_jsonl(struct ps_buf *b, const struct ps_inventory *inv, const bool *keep,
 		      const struct ps_svcdb *db, const struct ps_out_opts *o)
 {
 	(void)o;
-	struct ps_json j;
-	for (size_t i = 0; i < inv->nsocks; i++) {
-		if (keep && !keep[i])
-			continue;
-		ps_json_init(&j, b, false);
-		ps_json_socket(&j, inv, &inv->socks[i], db);
-		ps_buf_putc(b, '\n');
-	}
-	return b->err;
+	return ps_out_rows(b, inv, keep, jsonl_row, db);
 }
 
 const struct ps_list_format ps_fmt_table = {"table", "aligned columns (the default)", emit_table};

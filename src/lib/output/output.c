@@ -1,4 +1,5 @@
 /* output.c - the formatter registry and shared formatting helpers */
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -102,4 +103,77 @@ const char *ps_socket_service(const struct ps_svcdb *db, const struct ps_socket 
 	if (!sv && !ps_socket_is_listener(s) && s->rport)
 		sv = ps_svcdb_by_port(db, s->rport, bit);
 	return sv ? sv->name : NULL;
+}
+
+#define CHUNK_ROWS 4096
+
+/* one output buffer per thread, each on its own cache lines: their `len`
+ * fields are written on every byte and would otherwise share a line */
+struct padded_buf {
+	_Alignas(128) struct ps_buf b;
+	char pad[128 - sizeof(struct ps_buf) % 128];
+};
+
+struct rows_job {
+	const struct ps_inventory *inv;
+	const uint32_t *idx;
+	size_t n, base;
+	ps_row_fn fn;
+	const void *ctx;
+	struct padded_buf *bufs;
+};
+
+static void rows_chunk(void *p, size_t i, int tid)
+{
+	(void)tid;
+	struct rows_job *j = p;
+	size_t from = (j->base + i) * CHUNK_ROWS, to = from + CHUNK_ROWS;
+	if (to > j->n)
+		to = j->n;
+	for (size_t r = from; r < to; r++)
+		j->fn(&j->bufs[i].b, j->inv, &j->inv->socks[j->idx[r]], j->ctx);
+}
+
+int ps_out_rows(struct ps_buf *b, const struct ps_inventory *inv, const bool *keep, ps_row_fn fn,
+		const void *ctx)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < inv->nsocks; i++)
+		n += !keep || keep[i];
+	if (n <= CHUNK_ROWS) {
+		for (size_t i = 0; i < inv->nsocks; i++)
+			if (!keep || keep[i])
+				fn(b, inv, &inv->socks[i], ctx);
+		return b->err;
+	}
+	uint32_t *idx = malloc(n * sizeof *idx);
+	int nt = ps_ncpu();
+	if (nt > 4)
+		nt = 4;
+	struct padded_buf bufs[4];
+	if (!idx)
+		return PS_ERR_NOMEM;
+	n = 0;
+	for (size_t i = 0; i < inv->nsocks; i++)
+		if (!keep || keep[i])
+			idx[n++] = (uint32_t)i;
+	for (int t = 0; t < nt; t++)
+		ps_buf_init(&bufs[t].b);
+	size_t nchunks = (n + CHUNK_ROWS - 1) / CHUNK_ROWS;
+	struct rows_job j = {inv, idx, n, 0, fn, ctx, bufs};
+	for (size_t c = 0; c < nchunks && !b->err; c += (size_t)nt) {
+		size_t k = nchunks - c < (size_t)nt ? nchunks - c : (size_t)nt;
+		j.base = c;
+		ps_parallel_for(k, nt, rows_chunk, &j);
+		for (size_t t = 0; t < k; t++) {
+			if (bufs[t].b.err && !b->err)
+				b->err = bufs[t].b.err;
+			ps_buf_put(b, bufs[t].b.data, bufs[t].b.len);
+			bufs[t].b.len = 0;
+		}
+	}
+	for (int t = 0; t < nt; t++)
+		ps_buf_free(&bufs[t].b);
+	free(idx);
+	return b->err;
 }

@@ -19,7 +19,17 @@ void ps_buf_free(struct ps_buf *b)
 	memset(b, 0, sizeof *b);
 }
 
-static int grow(struct ps_buf *b, size_t need)
+static int grow_slow(struct ps_buf *b, size_t need);
+
+/* the fast path inline: most puts fit */
+static inline int grow(struct ps_buf *b, size_t need)
+{
+	if (__builtin_expect(b->len + need <= b->cap && !b->err, 1))
+		return 0;
+	return grow_slow(b, need);
+}
+
+static int grow_slow(struct ps_buf *b, size_t need)
 {
 	if (b->err)
 		return -1;
