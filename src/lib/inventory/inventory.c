@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -421,6 +422,46 @@ static void add_proc_ns(void *p, uint64_t inode, int pid)
 	ps_inventory_add_netns(a->inv, &ns, NULL);
 }
 
+/* the netns fd of a socket held as pid/fd, or -1.  The pidfd of the last pid
+ * is kept: the walk hands out a process's sockets one after another. */
+static __thread int cached_pid = -1, cached_pidfd = -1;
+
+static void socket_netns_reset(void)
+{
+	if (cached_pidfd >= 0)
+		close(cached_pidfd);
+	cached_pid = cached_pidfd = -1;
+}
+
+static int socket_netns(int pid, int fd)
+{
+	if (pid != cached_pid) {
+		socket_netns_reset();
+		cached_pid = pid;
+		cached_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	}
+	if (cached_pidfd < 0)
+		return -1;
+	int sfd = (int)syscall(SYS_pidfd_getfd, cached_pidfd, fd, 0);
+	if (sfd < 0)
+		return -1;
+	int nsfd = ioctl(sfd, SIOCGSKNS);
+	close(sfd);
+	return nsfd;
+}
+
+/* bounded in count and time (the caller's listing may have skipped states,
+ * so sockets of known namespaces can be unmatched too) */
+#define SKNS_MAX_PROBES 300000
+#define SKNS_MAX_SECONDS 3.0
+
+static double mono(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
 /* sockets whose inode no dump listed: ask the kernel which netns they live
  * in (pidfd_getfd + SIOCGSKNS); namespaces only sockets keep alive show up */
 struct skns {
@@ -428,16 +469,18 @@ struct skns {
 	struct ps_inventory *inv;
 	int selffd;
 	unsigned probes, limit, found, denied;
+	double deadline;
+	bool stopped;
 };
-
-static int socket_netns(int pid, int fd);
 
 static bool probe_unmatched(void *p, int pid, int fd, uint64_t inode)
 {
 	struct skns *c = p;
 	(void)inode;
-	if (c->probes++ >= c->limit)
+	if (c->probes++ >= c->limit || ((c->probes & 1023) == 0 && mono() > c->deadline)) {
+		c->stopped = true;
 		return false;
+	}
 	int nsfd = socket_netns(pid, fd);
 	if (nsfd < 0) {
 		if (errno == EPERM)
@@ -467,28 +510,15 @@ struct skfind {
 	uint64_t want;
 	int nsfd;
 	unsigned probes;
+	double deadline;
 };
 
 /* the netns fd of a socket held as pid/fd, or -1 */
-static int socket_netns(int pid, int fd)
-{
-	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd < 0)
-		return -1;
-	int sfd = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
-	close(pidfd);
-	if (sfd < 0)
-		return -1;
-	int nsfd = ioctl(sfd, SIOCGSKNS);
-	close(sfd);
-	return nsfd;
-}
-
 static bool find_socket_ns(void *p, int pid, int fd, uint64_t inode)
 {
 	struct skfind *c = p;
 	(void)inode;
-	if (c->probes++ >= 20000)
+	if (c->probes++ >= SKNS_MAX_PROBES || ((c->probes & 1023) == 0 && mono() > c->deadline))
 		return false;
 	int nsfd = socket_netns(pid, fd);
 	if (nsfd < 0)
@@ -582,9 +612,11 @@ int ps_inventory_collect(const struct ps_inv_opts *o, struct ps_inventory **out)
 			named = find_named(inv, o->ns_name ? o->ns_name : "");
 			if (named < 0) {
 				/* an inode only a socket keeps alive: ask each socket */
-				struct skfind sf = {.want = strtoull(o->ns_name ? o->ns_name : "0", NULL, 10), .nsfd = -1};
+				struct skfind sf = {.want = strtoull(o->ns_name ? o->ns_name : "0", NULL, 10),
+						    .nsfd = -1, .deadline = mono() + SKNS_MAX_SECONDS};
 				if (sf.want)
 					ps_walk_each_unmatched(walk, inv, find_socket_ns, &sf);
+				socket_netns_reset();
 				if (sf.nsfd >= 0) {
 					struct ps_netns ns;
 					memset(&ns, 0, sizeof ns);
@@ -649,11 +681,13 @@ int ps_inventory_collect(const struct ps_inv_opts *o, struct ps_inventory **out)
 			/* namespaces that only a socket keeps alive */
 			int r = ps_walk_join(walk, inv);
 			if (r == PS_OK) {
-				struct skns sk = {.o = o, .inv = inv, .selffd = selffd, .limit = 20000};
+				struct skns sk = {.o = o, .inv = inv, .selffd = selffd,
+						  .limit = SKNS_MAX_PROBES, .deadline = mono() + SKNS_MAX_SECONDS};
 				ps_walk_each_unmatched(walk, inv, probe_unmatched, &sk);
-				if (sk.probes > sk.limit)
-					ps_inventory_warn(inv, "stopped looking for socket-only namespaces after %u sockets",
-							  sk.limit);
+				socket_netns_reset();
+				if (sk.stopped)
+					ps_inventory_warn(inv, "stopped looking for namespaces only sockets keep alive after %u sockets (bound: %d sockets, %.0f s)",
+							  sk.probes - 1, SKNS_MAX_PROBES, SKNS_MAX_SECONDS);
 				if (sk.denied)
 					ps_inventory_warn(inv, "%u sockets' namespaces could not be checked (pidfd_getfd: permission denied)",
 							  sk.denied);
