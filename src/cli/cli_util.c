@@ -10,7 +10,7 @@
 
 #include "cli.h"
 
-static void vmsg(const struct cli *c, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void vmsg(const struct cli *c, const char *fmt, va_list ap)
 {
 	fprintf(stderr, "portsec%s%s: ", c && c->cmd ? " " : "", c && c->cmd ? c->cmd : "");
 	vfprintf(stderr, fmt, ap);

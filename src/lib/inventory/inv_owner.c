@@ -107,7 +107,7 @@ struct ps_walk *ps_walk_new(const char *proc_root, bool want_netns, int *err)
 		if (n <= 0)
 			break;
 		for (long off = 0; off < n;) {
-			struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
+			struct linux_dirent64 *d = (void *)(buf + off); /* getdents64 records are 8-aligned */
 			off += d->d_reclen;
 			int32_t pid;
 			if (!all_digits(d->d_name, &pid))
@@ -203,7 +203,7 @@ void ps_walk_item(struct ps_walk *w, size_t i, int tid)
 		}
 		return;
 	}
-	char buf[16384];
+	_Alignas(8) char buf[16384];
 	bool any = false;
 	for (;;) {
 		long n = ps_sys_getdents64((int)dfd, buf, sizeof buf);
@@ -217,7 +217,7 @@ void ps_walk_item(struct ps_walk *w, size_t i, int tid)
 		if (n <= 0)
 			break;
 		for (long off = 0; off < n;) {
-			struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
+			struct linux_dirent64 *d = (void *)(buf + off); /* getdents64 records are 8-aligned */
 			off += d->d_reclen;
 			if (d->d_name[0] == '.')
 				continue;

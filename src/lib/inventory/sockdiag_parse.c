@@ -7,6 +7,8 @@
 #include <linux/netlink.h>
 #include <linux/packet_diag.h>
 #include <linux/sock_diag.h>
+#include <errno.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -125,6 +127,29 @@ static int parse_packet(struct ps_inventory *inv, uint32_t ns, const struct nlms
 	return PS_OK;
 }
 
+/* a kernel error code as a positive errno (INT_MIN would overflow) */
+static int abs_err(int e)
+{
+	return e == INT_MIN ? EPROTO : e < 0 ? -e : e;
+}
+
+/* libmnl's mnl_nlmsg_ok() compares (int)nlmsg_len, so a length >= 2^31
+ * passes and the next header lands outside the buffer: check unsigned here */
+static bool msg_ok(const struct nlmsghdr *nlh, int rem)
+{
+	return rem >= (int)sizeof(struct nlmsghdr) && nlh->nlmsg_len >= sizeof(struct nlmsghdr) &&
+	       nlh->nlmsg_len <= (uint32_t)rem;
+}
+
+static const struct nlmsghdr *msg_next(const struct nlmsghdr *nlh, int *rem)
+{
+	uint32_t step = MNL_ALIGN(nlh->nlmsg_len);
+	if (step > (uint32_t)*rem)
+		step = (uint32_t)*rem; /* last message, unpadded */
+	*rem -= (int)step;
+	return (const struct nlmsghdr *)(const void *)((const char *)nlh + step);
+}
+
 int ps_sockdiag_parse(struct ps_inventory *inv, uint32_t ns, uint8_t proto, const void *buf,
 		      size_t len, bool *done, int *kerr)
 {
@@ -133,7 +158,7 @@ int ps_sockdiag_parse(struct ps_inventory *inv, uint32_t ns, uint8_t proto, cons
 	*done = false;
 	if (kerr)
 		*kerr = 0;
-	while (mnl_nlmsg_ok(nlh, rem)) {
+	while (msg_ok(nlh, rem)) {
 		if (nlh->nlmsg_type == NLMSG_DONE) {
 			/* a dump may end with an error code in DONE */
 			if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(int)) {
@@ -141,7 +166,7 @@ int ps_sockdiag_parse(struct ps_inventory *inv, uint32_t ns, uint8_t proto, cons
 				memcpy(&e, mnl_nlmsg_get_payload(nlh), sizeof e);
 				if (e < 0) {
 					if (kerr)
-						*kerr = -e;
+						*kerr = abs_err(e);
 					*done = true;
 					return PS_ERR_SYS;
 				}
@@ -154,11 +179,11 @@ int ps_sockdiag_parse(struct ps_inventory *inv, uint32_t ns, uint8_t proto, cons
 				return PS_ERR_PROTO;
 			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 			if (e->error == 0) { /* ack */
-				nlh = mnl_nlmsg_next(nlh, &rem);
+				nlh = msg_next(nlh, &rem);
 				continue;
 			}
 			if (kerr)
-				*kerr = e->error < 0 ? -e->error : e->error;
+				*kerr = abs_err(e->error);
 			*done = true;
 			return PS_ERR_SYS;
 		}
@@ -170,7 +195,7 @@ int ps_sockdiag_parse(struct ps_inventory *inv, uint32_t ns, uint8_t proto, cons
 		} else if (nlh->nlmsg_type != NLMSG_NOOP) {
 			return PS_ERR_PROTO;
 		}
-		nlh = mnl_nlmsg_next(nlh, &rem);
+		nlh = msg_next(nlh, &rem);
 	}
 	if (rem != 0)
 		return PS_ERR_PROTO; /* trailing partial message */
