@@ -28,13 +28,14 @@ need_root() {
 	command -v python3 >/dev/null || { echo "SKIP: python3 not installed"; exit 77; }
 }
 
-# mkns NAME -> creates ps-<pid>-NAME with lo up, prints its name
+# mkns VAR NAME -> creates ps-<pid>-NAME with lo up and stores its name in VAR
+# (not through $(...): the cleanup list must grow in this shell, not a subshell)
 mkns() {
-	local ns="ps-$$-$1"
+	local ns="ps-$$-$2"
 	ip netns add "$ns" || { echo "FAIL: ip netns add $ns"; exit 1; }
 	NSS+=("$ns")
 	ip -n "$ns" link set lo up
-	echo "$ns"
+	printf -v "$1" '%s' "$ns"
 }
 
 # start_fix NS SPEC... -> starts sockfix in NS, waits (bounded) for "ready",

@@ -4,8 +4,8 @@
 # through SIOCGSKNS), both owned by a process living elsewhere.
 . "$(dirname "$0")/lib.sh"
 need_root
-A=$(mkns home)
-B=$(mkns empty)
+mkns A home
+mkns B empty
 start_fix "$A" in-netns:/run/netns/"$B" tcp-listen:127.0.0.1:4444 in-private-netns tcp-listen:127.0.0.1:5555
 P=$FIX_PID
 INO_B=$(stat -L -c %i /run/netns/"$B")

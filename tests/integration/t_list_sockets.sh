@@ -5,7 +5,7 @@
 # its child; row by row, and side by side with ss.
 . "$(dirname "$0")/lib.sh"
 need_root
-A=$(mkns list)
+mkns A list
 start_fix "$A" tcp6dual-listen:[::]:8080 tcp6only-listen:[::]:8081 tcp-listen:0.0.0.0:8081 \
 	tcp-reuseport:127.0.0.1:9000:3 udp:0.0.0.0:5353 udp-connected:127.0.0.1:40001:40002 \
 	tcp-bound:127.0.0.1:31337 tcp-pair:127.0.0.1:7000 fork

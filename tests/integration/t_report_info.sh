@@ -3,7 +3,7 @@
 # service, with per-namespace sysctls set inside the test's namespace.
 . "$(dirname "$0")/lib.sh"
 need_root
-R=$(mkns report)
+mkns R report
 ip netns exec "$R" sysctl -q -w net.ipv4.ip_local_port_range="40000 50000"
 ip netns exec "$R" sysctl -q -w net.ipv4.ip_unprivileged_port_start=0
 start_fix "$R" tcp-listen:0.0.0.0:6379 tcp-listen:127.0.0.1:631 tcp6dual-listen:[::]:22 \
@@ -33,7 +33,7 @@ assert 'sockfix (pid $P, root)' in t and 'Warnings' in t and '\x1b[' not in t
 PY
 grep -q "6379/tcp (redis) listens on all interfaces" "$TMPD/r.txt" && ok "warning in plain words" || bad "warning text: $(cat "$TMPD/r.txt")"
 
-Q=$(mkns quiet)
+mkns Q quiet
 start_fix "$Q" tcp-listen:127.0.0.1:5432
 ip netns exec "$Q" "$PORTSEC" --current-netns >/dev/null
 expect_eq "report exits 0 with only a loopback database" "$?" 0

@@ -3,7 +3,7 @@
 # packet sockets with their filter; no source is used silently.
 . "$(dirname "$0")/lib.sh"
 need_root
-S=$(mkns sources)
+mkns S sources
 start_fix "$S" tcp-listen:0.0.0.0:2222 tcp6only-listen:[::1]:2223 udp:0.0.0.0:5000 tcp-pair:127.0.0.1:7777 \
 	raw-icmp packet-bpf
 P=$FIX_PID

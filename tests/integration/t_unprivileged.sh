@@ -4,7 +4,8 @@
 . "$(dirname "$0")/lib.sh"
 need_root
 command -v setpriv >/dev/null || { echo "SKIP: setpriv (util-linux) missing"; exit 77; }
-U=$(mkns unpriv)
+mkns U unpriv
+mkns V unpriv2  # a second namespace nobody may not enter
 start_fix "$U" tcp-listen:0.0.0.0:8080 udp:127.0.0.1:9999
 nobody() { ip netns exec "$U" setpriv --reuid=65534 --regid=65534 --clear-groups "$PORTSEC" "$@"; }
 nobody list -tulp --json >"$TMPD/n.json" 2>"$TMPD/n.err"
