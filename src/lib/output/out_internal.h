@@ -12,6 +12,8 @@ const char *ps_socket_service(const struct ps_svcdb *db, const struct ps_socket 
 /* one socket as a JSON object (the `list` contract) */
 void ps_json_socket(struct ps_json *j, const struct ps_inventory *inv, const struct ps_socket *s,
 		    const struct ps_svcdb *db);
+/* the owners of a row: [{pid, fd, comm, exe, exe_deleted, uid, user, cmdline, cgroup, unit, container}] */
+void ps_json_owners(struct ps_json *j, const struct ps_inventory *inv, const struct ps_socket *s);
 void ps_json_sources(struct ps_json *j, const struct ps_inventory *inv);
 void ps_json_warnings(struct ps_json *j, const struct ps_inventory *inv);
 void ps_json_netns_obj(struct ps_json *j, const struct ps_netns *ns);

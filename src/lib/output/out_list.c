@@ -297,6 +297,40 @@ static void json_endpoint(struct ps_json *j, const char *key, uint8_t family, co
 	ps_json_obj_end(j);
 }
 
+void ps_json_owners(struct ps_json *j, const struct ps_inventory *inv, const struct ps_socket *s)
+{
+	ps_json_arr_begin(j);
+	for (uint32_t k = 0; k < s->owner_count; k++) {
+		const struct ps_owner *o = &inv->owners[s->owner_first + k];
+		const struct ps_proc *p = &inv->procs[o->proc];
+		ps_json_obj_begin(j);
+		ps_json_key(j, "pid");
+		ps_json_i64(j, p->pid);
+		ps_json_key(j, "fd");
+		ps_json_i64(j, o->fd);
+		ps_json_key(j, "comm");
+		ps_json_str(j, p->comm);
+		ps_json_key(j, "exe");
+		ps_json_str(j, p->exe);
+		ps_json_key(j, "exe_deleted");
+		ps_json_bool(j, p->exe_deleted);
+		ps_json_key(j, "uid");
+		ps_json_u64(j, p->uid);
+		ps_json_key(j, "user");
+		ps_json_str(j, ps_inventory_username(inv, p->uid));
+		ps_json_key(j, "cmdline");
+		ps_json_str(j, p->cmdline);
+		ps_json_key(j, "cgroup");
+		ps_json_str(j, p->cgroup);
+		ps_json_key(j, "unit");
+		ps_json_str(j, p->unit);
+		ps_json_key(j, "container");
+		ps_json_str(j, p->container);
+		ps_json_obj_end(j);
+	}
+	ps_json_arr_end(j);
+}
+
 void ps_json_socket(struct ps_json *j, const struct ps_inventory *inv, const struct ps_socket *s,
 		    const struct ps_svcdb *db)
 {
@@ -344,36 +378,7 @@ void ps_json_socket(struct ps_json *j, const struct ps_inventory *inv, const str
 		ps_json_null(j);
 	}
 	ps_json_key(j, "owners");
-	ps_json_arr_begin(j);
-	for (uint32_t k = 0; k < s->owner_count; k++) {
-		const struct ps_owner *o = &inv->owners[s->owner_first + k];
-		const struct ps_proc *p = &inv->procs[o->proc];
-		ps_json_obj_begin(j);
-		ps_json_key(j, "pid");
-		ps_json_i64(j, p->pid);
-		ps_json_key(j, "fd");
-		ps_json_i64(j, o->fd);
-		ps_json_key(j, "comm");
-		ps_json_str(j, p->comm);
-		ps_json_key(j, "exe");
-		ps_json_str(j, p->exe);
-		ps_json_key(j, "exe_deleted");
-		ps_json_bool(j, p->exe_deleted);
-		ps_json_key(j, "uid");
-		ps_json_u64(j, p->uid);
-		ps_json_key(j, "user");
-		ps_json_str(j, ps_inventory_username(inv, p->uid));
-		ps_json_key(j, "cmdline");
-		ps_json_str(j, p->cmdline);
-		ps_json_key(j, "cgroup");
-		ps_json_str(j, p->cgroup);
-		ps_json_key(j, "unit");
-		ps_json_str(j, p->unit);
-		ps_json_key(j, "container");
-		ps_json_str(j, p->container);
-		ps_json_obj_end(j);
-	}
-	ps_json_arr_end(j);
+	ps_json_owners(j, inv, s);
 	ps_json_key(j, "owner_note");
 	ps_json_str(j, ps_owner_note_name(s->owner_note));
 	ps_json_key(j, "service");

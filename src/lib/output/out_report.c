@@ -306,25 +306,7 @@ int ps_out_report(struct ps_buf *b, bool json, const struct ps_report_ctx *ctx,
 			ps_json_key(&j, "service");
 			ps_json_str(&j, ps_socket_service(db, s));
 			ps_json_key(&j, "owners");
-			ps_json_arr_begin(&j);
-			for (uint32_t q = 0; q < s->owner_count; q++) {
-				const struct ps_proc *p = ps_socket_owner_proc(inv, s, q);
-				ps_json_obj_begin(&j);
-				ps_json_key(&j, "pid");
-				ps_json_i64(&j, p->pid);
-				ps_json_key(&j, "comm");
-				ps_json_str(&j, p->comm);
-				ps_json_key(&j, "user");
-				ps_json_str(&j, ps_inventory_username(inv, p->uid));
-				ps_json_key(&j, "exe");
-				ps_json_str(&j, p->exe);
-				ps_json_key(&j, "unit");
-				ps_json_str(&j, p->unit);
-				ps_json_key(&j, "container");
-				ps_json_str(&j, p->container);
-				ps_json_obj_end(&j);
-			}
-			ps_json_arr_end(&j);
+			ps_json_owners(&j, inv, s);
 			ps_json_key(&j, "owner_note");
 			ps_json_str(&j, ps_owner_note_name(s->owner_note));
 			ps_json_obj_end(&j);
