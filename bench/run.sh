@@ -20,6 +20,9 @@ sub=${1:-inventory}; shift || true
 work=$(mktemp -d /tmp/portsec-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cp -r "$shared" "$work/harness"
+# a private copy: rebuilding portsec during a run must not change what is timed
+cp "$portsec" "$work/portsec"
+portsec=$work/portsec
 out=$here/results/$(date -u +%Y%m%d-%H%M%S)-$sub
 mkdir -p "$out"
 case "$sub" in
