@@ -166,21 +166,31 @@ static void push(struct tbuf *tb, uint64_t inode, uint32_t slot, int32_t fd)
 	tb->e[tb->n++] = (struct fd_ent){inode, slot, fd};
 }
 
-static void slot_info(struct ps_walk *w, struct slot *s, const char *pidstr)
+/* uid, comm (and netns) of one process; fddir is its open /proc/PID/fd
+ * (owned by the process's uid) or -1 */
+static void slot_info(struct ps_walk *w, struct slot *s, const char *pidstr, int fddir)
 {
 	struct stat st;
-	if (fstatat(w->procfd, pidstr, &st, 0) == 0)
+	if ((fddir >= 0 && fstat(fddir, &st) == 0) || fstatat(w->procfd, pidstr, &st, 0) == 0)
 		s->uid = st.st_uid;
 	else
 		s->flags |= SL_GONE;
 	char path[48];
-	snprintf(path, sizeof path, "%s/comm", pidstr);
-	long n = ps_read_small_at(w->procfd, path, s->comm, sizeof s->comm);
+	/* from the open fd directory, "../comm" skips looking the pid up again */
+	int at = fddir >= 0 ? fddir : w->procfd;
+	if (fddir >= 0)
+		snprintf(path, sizeof path, "../comm");
+	else
+		snprintf(path, sizeof path, "%s/comm", pidstr);
+	long n = ps_read_small_at(at, path, s->comm, sizeof s->comm);
 	if (n > 0 && s->comm[n - 1] == '\n')
 		s->comm[n - 1] = '\0';
 	if (w->want_netns) {
-		snprintf(path, sizeof path, "%s/ns/net", pidstr);
-		if (fstatat(w->procfd, path, &st, 0) == 0)
+		if (fddir >= 0)
+			snprintf(path, sizeof path, "../ns/net");
+		else
+			snprintf(path, sizeof path, "%s/ns/net", pidstr);
+		if (fstatat(at, path, &st, 0) == 0)
 			s->netns = st.st_ino;
 	}
 	s->flags |= SL_INFO;
@@ -197,7 +207,7 @@ void ps_walk_item(struct ps_walk *w, size_t i, int tid)
 	if (dfd < 0) {
 		if (dfd == -EACCES || dfd == -EPERM) {
 			s->flags |= SL_DENIED;
-			slot_info(w, s, pidstr);
+			slot_info(w, s, pidstr, -1);
 		} else {
 			s->flags |= SL_GONE;
 		}
@@ -210,12 +220,14 @@ void ps_walk_item(struct ps_walk *w, size_t i, int tid)
 		if (n == -EACCES || n == -EPERM) {
 			/* the open may succeed and the listing fail (ptrace access check) */
 			s->flags |= SL_DENIED;
+			slot_info(w, s, pidstr, (int)dfd);
 			ps_sys_close((int)dfd);
-			slot_info(w, s, pidstr);
 			return;
 		}
 		if (n <= 0)
 			break;
+		/* procfs fills the buffer while entries remain: room left means done */
+		bool last = (size_t)n + 512 < sizeof buf;
 		for (long off = 0; off < n;) {
 			struct linux_dirent64 *d = (void *)(buf + off); /* getdents64 records are 8-aligned */
 			off += d->d_reclen;
@@ -237,12 +249,14 @@ void ps_walk_item(struct ps_walk *w, size_t i, int tid)
 			push(tb, ino, (uint32_t)i, fd);
 			any = true;
 		}
+		if (last)
+			break;
 	}
-	ps_sys_close((int)dfd);
 	if (any)
 		s->flags |= SL_SOCK;
 	if (any || w->want_netns || (s->flags & SL_DENIED))
-		slot_info(w, s, pidstr);
+		slot_info(w, s, pidstr, (int)dfd);
+	ps_sys_close((int)dfd);
 }
 
 /* ---- join ---- */

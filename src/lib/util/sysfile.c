@@ -147,6 +147,10 @@ long ps_read_small_at(int dirfd, const char *path, char *dst, size_t cap)
 		if (r == 0)
 			break;
 		n += (size_t)r;
+		/* /proc and sysfs files hand out everything they have in one read:
+		 * a short read is the end (saves a syscall per file on a /proc walk) */
+		if ((size_t)r < cap - 1 - (n - (size_t)r))
+			break;
 	}
 	ps_sys_close((int)fd);
 	dst[n] = '\0';
