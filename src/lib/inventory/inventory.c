@@ -99,12 +99,11 @@ static void filter_states_procfs(struct ps_inventory *inv, size_t from, uint32_t
  * A /proc/net row that sock_diag also listed (same inode; same 4-tuple for
  * inode-0 time-wait sockets) is folded into it; the rest stay, seen by one
  * view only (what `portsec hidden` reports as a view mismatch). */
-static struct ps_inventory *g_merge_inv; /* qsort has no context argument */
-
-static int by_inode(const void *x, const void *y)
+static int by_inode(const void *x, const void *y, void *ctx)
 {
-	const struct ps_socket *a = &g_merge_inv->socks[*(const uint32_t *)x];
-	const struct ps_socket *b = &g_merge_inv->socks[*(const uint32_t *)y];
+	const struct ps_inventory *inv = ctx;
+	const struct ps_socket *a = &inv->socks[*(const uint32_t *)x];
+	const struct ps_socket *b = &inv->socks[*(const uint32_t *)y];
 	return a->inode < b->inode ? -1 : a->inode > b->inode;
 }
 
@@ -115,8 +114,6 @@ static bool same_tuple(const struct ps_socket *a, const struct ps_socket *b)
 	       memcmp(a->raddr, b->raddr, 16) == 0;
 }
 
-static pthread_mutex_t merge_mu = PTHREAD_MUTEX_INITIALIZER;
-
 static void merge_views(struct ps_inventory *inv, size_t a, size_t mid)
 {
 	size_t nd = mid - a;
@@ -125,10 +122,7 @@ static void merge_views(struct ps_inventory *inv, size_t a, size_t mid)
 		return;
 	for (size_t i = 0; i < nd; i++)
 		idx[i] = (uint32_t)(a + i);
-	pthread_mutex_lock(&merge_mu);
-	g_merge_inv = inv;
-	qsort(idx, nd, sizeof *idx, by_inode);
-	pthread_mutex_unlock(&merge_mu);
+	qsort_r(idx, nd, sizeof *idx, by_inode, inv);
 	size_t k = mid;
 	for (size_t i = mid; i < inv->nsocks; i++) {
 		struct ps_socket *p = &inv->socks[i];
@@ -726,12 +720,7 @@ join:
 				  inv->kernel);
 	if (selffd >= 0)
 		close(selffd);
-	if (ret != PS_OK && inv->nsocks == 0 && ret != PS_ERR_PERM) {
-		/* nothing at all could be read */
-		*out = inv;
-		return ret;
-	}
-	*out = inv;
+	*out = inv; /* with ret != PS_OK too: its sources and warnings say what failed */
 	return ret == PS_ERR_PERM && inv->nsocks ? PS_OK : ret;
 }
 
