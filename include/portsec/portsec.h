@@ -6,6 +6,8 @@
 #include "ps_model.h"
 #include "ps_inventory.h"
 #include "ps_services.h"
+#include "ps_probe.h"
+#include "ps_hidden.h"
 #include "ps_output.h"
 const char *ps_version(void);
 #endif

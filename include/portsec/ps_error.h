@@ -18,6 +18,7 @@ enum ps_err {
 	PS_ERR_PROTO = -7,       /* the kernel answered something we cannot parse */
 	PS_ERR_UNSUPPORTED = -8, /* this kernel or build lacks the feature */
 	PS_ERR_TRUNC = -9,       /* input truncated */
+	PS_ERR_TIMEOUT = -10,    /* a bounded wait ran out */
 };
 
 const char *ps_strerror(int err);

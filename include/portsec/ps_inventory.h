@@ -40,6 +40,11 @@ struct ps_inv_opts {
 	const char *ns_name;
 	enum ps_inv_source source;
 	int threads;            /* 0 = number of CPUs (max 4) */
+	bool crosscheck;        /* `hidden`: sockstat counters around the dumps,
+	                         * unmatched socket fds and bpf-prog fds of the walk */
+	bool diag_via_libc;     /* netlink I/O through libc (libmnl's calls), not raw
+	                         * syscalls: the libc view a preload hook can filter */
+	bool procfs_via_libc;   /* /proc/net through stdio (fopen/fread), likewise */
 	const char *proc_root;  /* "/proc" unless testing */
 };
 
@@ -69,6 +74,10 @@ int ps_sockdiag_parse(struct ps_inventory *inv, uint32_t ns, uint8_t proto,
  * PS_OK or PS_ERR_INVAL at the first malformed line (*bad_line = its number). */
 int ps_procnet_parse(struct ps_inventory *inv, uint32_t ns, const char *kind,
 		     const char *buf, size_t len, unsigned *bad_line);
+
+/* /proc/net/sockstat (v6 = false) or sockstat6 (v6 = true) contents into
+ * the counters of *out; PS_ERR_INVAL when no known line was found */
+int ps_sockstat_parse(const char *buf, size_t len, bool v6, struct ps_sockstat *out);
 
 /* "socket:[12345]" -> 12345 */
 bool ps_parse_socket_link(const char *link, size_t len, uint64_t *inode);

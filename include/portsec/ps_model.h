@@ -137,6 +137,23 @@ struct ps_source_info {
 	char detail[160];     /* why it failed or what was skipped */
 };
 
+/* the kernel's own counters of hashed sockets (/proc/net/sockstat{,6}) of
+ * one network namespace: "inuse" per protocol, plus TCP time-wait */
+struct ps_sockstat {
+	bool ok4, ok6;
+	uint32_t tcp, tcp_tw, udp, udplite, raw;
+	uint32_t tcp6, udp6, udplite6, raw6;
+};
+
+/* a socket file descriptor seen by the /proc/PID/fd walk (hidden checks) */
+struct ps_fdref {
+	int32_t pid;
+	int32_t fd;
+	uint64_t inode;  /* socket inode, or 0 for a bpf-prog fd */
+	uint32_t uid;
+	char comm[16];
+};
+
 struct ps_arena; /* bump allocator (src/lib/util) */
 
 struct ps_inventory {
@@ -170,6 +187,13 @@ struct ps_inventory {
 	bool bound_inactive_view; /* kernel can dump bound-inactive TCP */
 	char kernel[65];
 	char proc_root[64];        /* "/proc" unless testing */
+	/* asked for by `hidden` (ps_inv_opts.crosscheck) */
+	struct ps_sockstat counters_before, counters_after; /* around the dumps */
+	struct ps_fdref *unmatched; /* socket fds whose inode no row has */
+	size_t nunmatched;
+	struct ps_fdref *bpffds;    /* fds that are eBPF programs (anon_inode:bpf-prog) */
+	size_t nbpffds;
+	bool unmatched_truncated;
 	struct ps_arena *arena;
 };
 
@@ -184,6 +208,12 @@ enum ps_iana_range ps_iana_range_of(uint16_t port);
 const char *ps_iana_range_name(enum ps_iana_range r);
 bool ps_addr_is_any(uint8_t family, const uint8_t *addr);
 bool ps_socket_is_listener(const struct ps_socket *s); /* tcp listen or udp/raw unconnected */
+
+/* one classic BPF instruction as tcpdump -d prints it ("(001) jeq #0x800
+ * jt 2 jf 5"); idx is its position, total the program length (jump targets
+ * past the end are marked).  Returns the length written (truncated to cap). */
+size_t ps_bpf_insn_format(const struct ps_bpf_insn *in, unsigned idx, unsigned total, char *dst,
+			  size_t cap);
 
 /* inventory container helpers (used by collectors and tests) */
 struct ps_inventory *ps_inventory_new(void);

@@ -5,6 +5,7 @@
 
 #include "ps_model.h"
 #include "ps_services.h"
+#include "ps_hidden.h"
 
 struct ps_out_opts {
 	bool color;      /* ANSI colour (only on a TTY) */
@@ -45,6 +46,10 @@ struct ps_report_ctx {
 int ps_out_report(struct ps_buf *b, bool json, const struct ps_report_ctx *ctx,
 		  const struct ps_inventory *inv, const struct ps_svcdb *db,
 		  const struct ps_out_opts *o, unsigned *nwarnings);
+
+/* `portsec hidden`: findings (highest severity first) and checks */
+int ps_out_hidden(struct ps_buf *b, bool json, const struct ps_hidden_report *r,
+		  const struct ps_out_opts *o);
 
 /* helpers used by formatters and the CLI */
 /* "0.0.0.0:22", "[::1]:631", "*:*"; returns length */

@@ -38,6 +38,9 @@ int ps_etc_services_parse(const char *buf, size_t len,
 				    const char *aliases),
 			  void *ctx);
 
+/* a port that old rootkits and trojans used (a hint), or NULL */
+const char *ps_backdoor_port(uint16_t port, unsigned proto);
+
 /* per-netns port sysctls */
 struct ps_port_sysctls {
 	bool have_range, have_unpriv, have_reserved;

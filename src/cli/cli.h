@@ -22,6 +22,7 @@ struct cli {
 int cmd_list(struct cli *c, int argc, char **argv);
 int cmd_info(struct cli *c, int argc, char **argv);
 int cmd_report(struct cli *c, int argc, char **argv);
+int cmd_hidden(struct cli *c, int argc, char **argv);
 
 /* "portsec CMD: message" on stderr; returns EXIT_USAGE */
 int cli_usage(const struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

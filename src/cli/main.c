@@ -17,6 +17,7 @@ static const struct command commands[] = {
 	{"list", cmd_list, "every socket, its owners, in every namespace (ss/netstat flags)"},
 	{"info", cmd_info, "what a port is, what Linux does with it here, who holds it"},
 	{"report", cmd_report, "the host report (what `portsec` alone prints)"},
+	{"hidden", cmd_hidden, "ports and backdoors hidden from the usual tools (cross-view + bind sweep)"},
 };
 
 static void usage(FILE *f)

@@ -16,12 +16,20 @@
  *                                  file PATH (a thread setns()es there and back)
  *   in-private-netns               the following sockets are created in a fresh unnamed netns
  *                                  that no process lives in (only the sockets keep it alive)
+ *   tcp-bound-reuse:ADDR:PORT      bound with SO_REUSEADDR, never listen()ed
+ *   tcp-timewait:ADDR:PORT         a connection closed by the listening side first, then
+ *                                  the listener closed: only a time-wait socket holds PORT
+ *   tcp-inflight:ADDR:PORT         a listener sent over a unix socket to ourselves and
+ *                                  closed: no fd holds it, only a message in flight
+ *   packet-ebpf                    AF_PACKET socket with an eBPF socket filter (SO_ATTACH_BPF)
+ *   masq:NAME                      at the end: comm and argv become NAME (as BPFDoor does)
  *   fork                           after creating all sockets, fork a child that holds them too
  * Only loopback and addresses of the caller's own namespaces are used. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/bpf.h>
 #include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <netinet/in.h>
@@ -33,6 +41,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -110,8 +119,45 @@ static void bind_or_die(int s, const char *addr, int port)
 		die("bind", addr);
 }
 
+static int load_socket_filter(void)
+{
+	struct bpf_insn insns[] = {
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0}, /* r0 = 0 */
+		{.code = BPF_JMP | BPF_EXIT},
+	};
+	union bpf_attr a;
+	memset(&a, 0, sizeof a);
+	a.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+	a.insn_cnt = 2;
+	a.insns = (unsigned long)insns;
+	a.license = (unsigned long)"GPL";
+	memcpy(a.prog_name, "psfix_filter", 13);
+	return (int)syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof a);
+}
+
+static void send_fd(int via, int fd)
+{
+	char c = 'x';
+	struct iovec iov = {&c, 1};
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} u;
+	memset(&u, 0, sizeof u);
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b,
+			   .msg_controllen = sizeof u.b};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+	if (sendmsg(via, &m, 0) != 1)
+		die("sendmsg", "SCM_RIGHTS");
+}
+
 int main(int argc, char **argv)
 {
+	const char *masq = NULL;
 	int ttl = 120, do_fork = 0;
 	int opt;
 	while ((opt = getopt(argc, argv, "T:")) != -1)
@@ -126,6 +172,8 @@ int main(int argc, char **argv)
 		int port = 0, extra = 0, one = 1, zero = 0;
 		if (strncmp(buf, "in-netns:", 9) == 0)
 			buf[8] = '\0', kind = buf; /* a path follows, not ADDR:PORT */
+		else if (strncmp(buf, "masq:", 5) == 0)
+			buf[4] = '\0', kind = buf; /* a name follows */
 		else if (split(buf, &kind, &addr, &port, &extra) < 0)
 			die("bad spec", argv[i]);
 		if (strcmp(kind, "fork") == 0) {
@@ -199,6 +247,54 @@ int main(int argc, char **argv)
 		} else if (strcmp(kind, "raw-icmp") == 0) {
 			if (socket(AF_INET, SOCK_RAW, IPPROTO_ICMP) < 0)
 				die("socket", "raw");
+		} else if (strcmp(kind, "tcp-bound-reuse") == 0) {
+			int s = sock_for(addr, SOCK_STREAM);
+			setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+			bind_or_die(s, addr, port);
+		} else if (strcmp(kind, "tcp-timewait") == 0) {
+			int l = sock_for(addr, SOCK_STREAM);
+			setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+			bind_or_die(l, addr, port);
+			if (listen(l, 4) != 0)
+				die("listen", addr);
+			int c = sock_for(addr, SOCK_STREAM);
+			struct sockaddr_storage ss;
+			socklen_t sl = mkaddr(addr, port, &ss);
+			if (connect(c, (struct sockaddr *)&ss, sl) != 0)
+				die("connect", addr);
+			int a = accept(l, NULL, NULL);
+			if (a < 0)
+				die("accept", addr);
+			close(a); /* the listening side closes first: its socket ends in time-wait */
+			char b;
+			if (read(c, &b, 1) != 0)
+				die("read eof", addr);
+			close(c);
+			close(l);
+			usleep(50000);
+		} else if (strcmp(kind, "tcp-inflight") == 0) {
+			int sp[2];
+			if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sp) != 0)
+				die("socketpair", "");
+			int l = sock_for(addr, SOCK_STREAM);
+			setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+			bind_or_die(l, addr, port);
+			if (listen(l, 4) != 0)
+				die("listen", addr);
+			send_fd(sp[0], l);
+			close(l); /* only the message in sp[1]'s queue keeps it */
+		} else if (strcmp(kind, "packet-ebpf") == 0) {
+			int s = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_IP));
+			if (s < 0)
+				die("socket", "packet");
+			int pfd = load_socket_filter();
+			if (pfd < 0)
+				die("bpf prog load", "socket_filter");
+			if (setsockopt(s, SOL_SOCKET, SO_ATTACH_BPF, &pfd, sizeof pfd) != 0)
+				die("attach bpf", "");
+			close(pfd); /* the filter lives on, on the socket only */
+		} else if (strcmp(kind, "masq") == 0) {
+			masq = argv[i] + 5;
 		} else if (strcmp(kind, "packet-bpf") == 0) {
 			int s = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_IP));
 			if (s < 0)
@@ -219,6 +315,14 @@ int main(int argc, char **argv)
 	}
 	if (in_other && setns(home_ns, CLONE_NEWNET) != 0)
 		die("return to netns", "");
+	if (masq) {
+		/* argv strings are contiguous: overwrite them all with the new name */
+		char *start = argv[0], *end = argv[argc - 1] + strlen(argv[argc - 1]);
+		size_t room = (size_t)(end - start);
+		memset(start, 0, room);
+		snprintf(start, room, "%s", masq);
+		prctl(PR_SET_NAME, masq);
+	}
 	pid_t child = 0;
 	if (do_fork) {
 		child = fork();

@@ -42,9 +42,13 @@ struct tbuf {
 	bool oom;
 };
 
+/* an eBPF program fd in the fd tables (want_bpf): inode key with this bit */
+#define BPF_MARK (1ull << 63)
+
 struct ps_walk {
 	int procfd;
 	bool want_netns;
+	bool want_bpf;
 	struct slot *slots;
 	size_t nslots;
 	struct tbuf tb[16];
@@ -241,9 +245,15 @@ void ps_walk_item(struct ps_walk *w, size_t i, int tid)
 				continue;
 			}
 			uint64_t ino;
+			int32_t fd;
+			if (w->want_bpf && l == 19 && memcmp(lk, "anon_inode:bpf-prog", 19) == 0 &&
+			    all_digits(d->d_name, &fd)) {
+				push(tb, BPF_MARK, (uint32_t)i, fd);
+				any = true;
+				continue;
+			}
 			if (l < 10 || lk[0] != 's' || !ps_parse_socket_link(lk, (size_t)l, &ino))
 				continue;
-			int32_t fd;
 			if (!all_digits(d->d_name, &fd))
 				continue;
 			push(tb, ino, (uint32_t)i, fd);
@@ -445,6 +455,52 @@ int ps_walk_join(struct ps_walk *w, struct ps_inventory *inv)
 	return PS_OK;
 }
 
+void ps_walk_want_bpf(struct ps_walk *w)
+{
+	w->want_bpf = true;
+}
+
+int ps_walk_export(const struct ps_walk *w, struct ps_inventory *inv, size_t max)
+{
+	size_t nu = 0, nb = 0;
+	for (int t = 0; t < 16; t++)
+		for (size_t i = 0; i < w->tb[t].n; i++) {
+			const struct fd_ent *e = &w->tb[t].e[i];
+			if (e->inode == BPF_MARK)
+				nb++;
+			else if (hget(w, e->inode) < 0)
+				nu++;
+		}
+	if (nu > max) {
+		nu = max;
+		inv->unmatched_truncated = true;
+	}
+	if (nb > max)
+		nb = max;
+	free(inv->unmatched);
+	free(inv->bpffds);
+	inv->unmatched = malloc((nu ? nu : 1) * sizeof *inv->unmatched);
+	inv->bpffds = malloc((nb ? nb : 1) * sizeof *inv->bpffds);
+	inv->nunmatched = inv->nbpffds = 0;
+	if (!inv->unmatched || !inv->bpffds)
+		return PS_ERR_NOMEM;
+	for (int t = 0; t < 16; t++)
+		for (size_t i = 0; i < w->tb[t].n; i++) {
+			const struct fd_ent *e = &w->tb[t].e[i];
+			const struct slot *s = &w->slots[e->slot];
+			struct ps_fdref r = {.pid = s->pid, .fd = e->fd, .uid = s->uid};
+			memcpy(r.comm, s->comm, sizeof r.comm);
+			if (e->inode == BPF_MARK) {
+				if (inv->nbpffds < nb)
+					inv->bpffds[inv->nbpffds++] = r;
+			} else if (hget(w, e->inode) < 0 && inv->nunmatched < nu) {
+				r.inode = e->inode;
+				inv->unmatched[inv->nunmatched++] = r;
+			}
+		}
+	return PS_OK;
+}
+
 void ps_walk_each_netns(const struct ps_walk *w, void (*cb)(void *, uint64_t, int), void *ctx)
 {
 	for (size_t i = 0; i < w->nslots; i++)
@@ -459,7 +515,7 @@ void ps_walk_each_unmatched(const struct ps_walk *w, const struct ps_inventory *
 	for (int t = 0; t < 16; t++)
 		for (size_t i = 0; i < w->tb[t].n; i++) {
 			const struct fd_ent *e = &w->tb[t].e[i];
-			if (hget(w, e->inode) >= 0)
+			if (e->inode == BPF_MARK || hget(w, e->inode) >= 0)
 				continue;
 			if (!cb(ctx, w->slots[e->slot].pid, e->fd, e->inode))
 				return;

@@ -13,33 +13,100 @@
 #include <time.h>
 
 #include "internal.h"
+#include "util/sys.h"
 
 #define RCVBUF (64 * 1024)
 
-struct mnl_socket *ps_diag_open(int *err)
+/* The socket I/O goes through raw syscalls (util/sys.h): a preload library
+ * that hooks recvmsg/recvfrom to drop rows (as ss sees them) cannot touch
+ * this view.  via_libc = true takes libmnl's own libc-based I/O instead: the
+ * "libc view" that `portsec hidden` compares against to catch such hooks. */
+struct ps_diag {
+	int fd;
+	struct mnl_socket *nl; /* via libc */
+};
+
+struct ps_diag *ps_diag_open(bool via_libc, int *err)
 {
-	struct mnl_socket *nl = mnl_socket_open2(NETLINK_SOCK_DIAG, SOCK_CLOEXEC);
-	if (!nl) {
-		*err = errno;
-		return NULL;
-	}
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		*err = errno;
-		mnl_socket_close(nl);
+	struct ps_diag *d = calloc(1, sizeof *d);
+	if (!d) {
+		*err = ENOMEM;
 		return NULL;
 	}
 	int sz = 1 << 20;
-	setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
-	return nl;
+	if (via_libc) {
+		d->nl = mnl_socket_open2(NETLINK_SOCK_DIAG, SOCK_CLOEXEC);
+		if (!d->nl || mnl_socket_bind(d->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+			*err = errno;
+			if (d->nl)
+				mnl_socket_close(d->nl);
+			free(d);
+			return NULL;
+		}
+		d->fd = mnl_socket_get_fd(d->nl);
+		setsockopt(d->fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
+		return d;
+	}
+	long fd = ps_sys_socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (fd < 0) {
+		*err = (int)-fd;
+		free(d);
+		return NULL;
+	}
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
+	long r = ps_sys_bind((int)fd, &sa, sizeof sa);
+	if (r < 0) {
+		*err = (int)-r;
+		ps_sys_close((int)fd);
+		free(d);
+		return NULL;
+	}
+	ps_sys_setsockopt((int)fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
+	d->fd = (int)fd;
+	return d;
 }
 
-void ps_diag_close(struct mnl_socket *nl)
+void ps_diag_close(struct ps_diag *d)
 {
-	if (nl)
-		mnl_socket_close(nl);
+	if (!d)
+		return;
+	if (d->nl)
+		mnl_socket_close(d->nl);
+	else
+		ps_sys_close(d->fd);
+	free(d);
 }
 
-int ps_diag_dump(struct mnl_socket *nl, struct ps_inventory *inv, uint32_t ns, uint8_t proto,
+static long diag_send(struct ps_diag *d, const struct nlmsghdr *nlh)
+{
+	if (d->nl) {
+		ssize_t r = mnl_socket_sendto(d->nl, nlh, nlh->nlmsg_len);
+		return r < 0 ? -errno : r;
+	}
+	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+	return ps_sys_sendto(d->fd, nlh, nlh->nlmsg_len, 0, &kernel, sizeof kernel);
+}
+
+static long diag_recv(struct ps_diag *d, void *buf, size_t n)
+{
+	if (d->nl) {
+		ssize_t r = mnl_socket_recvfrom(d->nl, buf, n);
+		return r < 0 ? -errno : r;
+	}
+	for (unsigned guard = 0; guard < 64; guard++) {
+		struct sockaddr_nl from;
+		unsigned alen = sizeof from;
+		long r = ps_sys_recvfrom(d->fd, buf, n, 0, &from, &alen);
+		if (r < 0)
+			return r;
+		if (alen == sizeof from && from.nl_pid == 0)
+			return r;
+		/* not from the kernel: ignore (as libmnl does) */
+	}
+	return -EPROTO;
+}
+
+int ps_diag_dump(struct ps_diag *nl, struct ps_inventory *inv, uint32_t ns, uint8_t proto,
 		 int family, uint32_t states, int *kerr)
 {
 	char req[128];
@@ -66,8 +133,9 @@ int ps_diag_dump(struct mnl_socket *nl, struct ps_inventory *inv, uint32_t ns, u
 			r->pad = IPPROTO_RAW; /* sdiag_raw_protocol: every raw protocol */
 		}
 	}
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-		*kerr = errno;
+	long sr = diag_send(nl, nlh);
+	if (sr < 0) {
+		*kerr = (int)-sr;
 		return PS_ERR_SYS;
 	}
 	char *buf = malloc(RCVBUF);
@@ -77,11 +145,11 @@ int ps_diag_dump(struct mnl_socket *nl, struct ps_inventory *inv, uint32_t ns, u
 	bool done = false;
 	unsigned guard = 0;
 	while (!done) {
-		ssize_t n = mnl_socket_recvfrom(nl, buf, RCVBUF);
+		long n = diag_recv(nl, buf, RCVBUF);
 		if (n < 0) {
-			if (errno == EINTR && ++guard < 100)
+			if (n == -EINTR && ++guard < 100)
 				continue;
-			*kerr = errno;
+			*kerr = (int)-n;
 			ret = PS_ERR_SYS;
 			break;
 		}

@@ -215,9 +215,11 @@ static int dump_ns(const struct ps_inv_opts *o, struct ps_inventory *inv, uint32
 	int any_ok = 0, perm = 0;
 	char detail[160];
 
+	if (o->crosscheck && inv->netns[ns].current)
+		ps_sockstat_read(pr, &inv->counters_before);
 	if (o->source != PS_INV_PROCFS) {
 		int err = 0;
-		struct mnl_socket *nl = ps_diag_open(&err);
+		struct ps_diag *nl = ps_diag_open(o->diag_via_libc, &err);
 		if (!nl) {
 			snprintf(detail, sizeof detail, "netlink socket: %s", strerror(err));
 			add_src(inv, "sock_diag", ns, false, 0, detail);
@@ -261,7 +263,7 @@ static int dump_ns(const struct ps_inv_opts *o, struct ps_inventory *inv, uint32
 						const char *kind = f ? "raw6" : "raw";
 						int e2 = 0;
 						size_t b2 = inv->nsocks;
-						int r2 = ps_procfs_read(inv, ns, pr, kind, &e2);
+						int r2 = ps_procfs_read(inv, ns, pr, kind, false, &e2);
 						char nm2[40];
 						snprintf(nm2, sizeof nm2, "/proc/net/%s", kind);
 						add_src(inv, nm2, ns, r2 == PS_OK, (uint32_t)(inv->nsocks - b2),
@@ -295,6 +297,8 @@ static int dump_ns(const struct ps_inv_opts *o, struct ps_inventory *inv, uint32
 			ps_diag_close(nl);
 		}
 	}
+	if (o->crosscheck && inv->netns[ns].current)
+		ps_sockstat_read(pr, &inv->counters_after);
 	procfs_first = inv->nsocks;
 	if (o->source == PS_INV_PROCFS || o->source == PS_INV_BOTH) {
 		static const struct { unsigned bit; const char *kind; int fam; } K[] = {
@@ -307,7 +311,7 @@ static int dump_ns(const struct ps_inv_opts *o, struct ps_inventory *inv, uint32
 				continue;
 			int e = 0;
 			size_t before = inv->nsocks;
-			int r = ps_procfs_read(inv, ns, pr, K[k].kind, &e);
+			int r = ps_procfs_read(inv, ns, pr, K[k].kind, o->procfs_via_libc, &e);
 			char nm[40];
 			snprintf(nm, sizeof nm, "/proc/net/%s", K[k].kind);
 			if (r == PS_OK) {
@@ -591,6 +595,8 @@ int ps_inventory_collect(const struct ps_inv_opts *o, struct ps_inventory **out)
 		walk = ps_walk_new(pr, o->ns_mode != PS_NS_CURRENT, &err);
 		if (!walk)
 			ps_inventory_warn(inv, "cannot read %s: %s; no owners", pr, strerror(err));
+		else if (o->crosscheck)
+			ps_walk_want_bpf(walk);
 	}
 
 	/* -N NAME: resolve; digits may name a namespace only a process lives in */
@@ -696,6 +702,8 @@ join:
 		int r = ps_walk_join(walk, inv);
 		if (r != PS_OK)
 			ret = r;
+		if (r == PS_OK && o->crosscheck && ps_walk_export(walk, inv, 1u << 20) != PS_OK)
+			ret = PS_ERR_NOMEM;
 		char d[160];
 		snprintf(d, sizeof d, "%u processes, %u unreadable", inv->walk_procs, inv->walk_denied);
 		struct ps_source_info *si = ps_inventory_add_source(inv, "proc fd walk", 0);

@@ -1,6 +1,7 @@
 /* procnet_parse.c - pure parser of /proc/net/{tcp,udp,raw}{,6} and
  * /proc/net/packet.  The whole file in, rows out; strict about fields,
  * tolerant of trailing columns the kernel may add. */
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -199,5 +200,73 @@ int ps_procnet_parse(struct ps_inventory *inv, uint32_t ns, const char *kind, co
 		}
 		p = nl ? nl + 1 : end;
 	}
+	return PS_OK;
+}
+
+/* ---- /proc/net/sockstat{,6} ----
+ *   sockets: used 190
+ *   TCP: inuse 5 orphan 0 tw 2 alloc 8 mem 1
+ *   UDP: inuse 1 mem 0
+ *   UDPLITE: inuse 0
+ *   RAW: inuse 0
+ *   FRAG: inuse 0 memory 0
+ * sockstat6: "TCP6: inuse 1", "UDP6: inuse 0", "UDPLITE6: inuse 0", "RAW6: ..." */
+static bool field(const char **tok, const size_t *tl, size_t nt, const char *name, uint32_t *out)
+{
+	size_t n = strlen(name);
+	for (size_t i = 1; i + 1 < nt; i += 2) {
+		uint64_t v;
+		if (tl[i] == n && memcmp(tok[i], name, n) == 0) {
+			if (!decval(tok[i + 1], tl[i + 1], &v) || v > UINT32_MAX)
+				return false;
+			*out = (uint32_t)v;
+			return true;
+		}
+	}
+	return false;
+}
+
+int ps_sockstat_parse(const char *buf, size_t len, bool v6, struct ps_sockstat *out)
+{
+	static const struct { const char *tag; bool v6; size_t off; } L[] = {
+		{"TCP:", false, offsetof(struct ps_sockstat, tcp)},
+		{"UDP:", false, offsetof(struct ps_sockstat, udp)},
+		{"UDPLITE:", false, offsetof(struct ps_sockstat, udplite)},
+		{"RAW:", false, offsetof(struct ps_sockstat, raw)},
+		{"TCP6:", true, offsetof(struct ps_sockstat, tcp6)},
+		{"UDP6:", true, offsetof(struct ps_sockstat, udp6)},
+		{"UDPLITE6:", true, offsetof(struct ps_sockstat, udplite6)},
+		{"RAW6:", true, offsetof(struct ps_sockstat, raw6)},
+	};
+	const char *p = buf, *end = buf + len;
+	unsigned found = 0;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end;
+		const char *tok[MAXTOK];
+		size_t tl[MAXTOK];
+		size_t nt = tokenize(p, le, tok, tl);
+		p = nl ? nl + 1 : end;
+		if (nt < 3)
+			continue;
+		for (size_t k = 0; k < sizeof L / sizeof L[0]; k++) {
+			size_t n = strlen(L[k].tag);
+			if (L[k].v6 != v6 || tl[0] != n || memcmp(tok[0], L[k].tag, n) != 0)
+				continue;
+			uint32_t v;
+			if (!field(tok, tl, nt, "inuse", &v))
+				return PS_ERR_INVAL;
+			memcpy((char *)out + L[k].off, &v, sizeof v);
+			found++;
+			if (!v6 && k == 0 && !field(tok, tl, nt, "tw", &out->tcp_tw))
+				return PS_ERR_INVAL;
+		}
+	}
+	if (!found)
+		return PS_ERR_INVAL;
+	if (v6)
+		out->ok6 = true;
+	else
+		out->ok4 = true;
 	return PS_OK;
 }

@@ -204,6 +204,8 @@ void ps_inventory_free(struct ps_inventory *inv)
 	free(inv->users);
 	free(inv->ifaces);
 	free(inv->denied_uids);
+	free(inv->unmatched);
+	free(inv->bpffds);
 	ps_arena_free(inv->arena);
 	free(inv->arena);
 	free(inv);

@@ -156,3 +156,49 @@ const struct ps_service *ps_services_builtin(size_t *n)
 	*n = sizeof builtin / sizeof builtin[0];
 	return builtin;
 }
+
+/* ports that rootkits and backdoors of the past were known to use
+ * (rkhunter's backdoorports.dat, chkrootkit's bindshell list, trojan
+ * folklore), minus those that real services own today (465 smtps, 4369
+ * epmd, ...).  A hint only: any program may use any port. */
+static const struct {
+	uint16_t port;
+	uint8_t protos;
+	const char *what;
+} backdoors[] = {
+	{1524, PS_P_TCP, "ingreslock backdoor shell / FreeBSD rootkit (FBRK)"},
+	{1984, PS_P_TCP, "Fuckit rootkit"},
+	{2001, PS_P_UDP, "Scalper worm"},
+	{2006, PS_P_TCP, "CB rootkit"},
+	{2128, PS_P_TCP, "MRK rootkit"},
+	{6666, PS_P_TCP, "rogue IRC bot"},
+	{6667, PS_P_TCP, "rogue IRC bot"},
+	{6668, PS_P_TCP, "rogue IRC bot"},
+	{6669, PS_P_TCP, "rogue IRC bot"},
+	{7000, PS_P_TCP, "rogue IRC bot"},
+	{12345, PS_P_TCP, "NetBus trojan"},
+	{12346, PS_P_TCP, "NetBus trojan"},
+	{13000, PS_P_TCP, "Universal rootkit (URK)"},
+	{14856, PS_P_TCP, "40 rootkit"},
+	{27374, PS_P_TCP, "SubSeven trojan"},
+	{29812, PS_P_TCP, "FreeBSD rootkit"},
+	{31337, PS_P_TCP | PS_P_UDP, "historical backdoor port (Back Orifice, elite)"},
+	{32982, PS_P_TCP, "Solaris Wanuk"},
+	{33369, PS_P_TCP, "Volc rootkit SSH"},
+	{47017, PS_P_TCP, "T0rn rootkit"},
+	{47018, PS_P_TCP, "Universal rootkit (URK) SSH server"},
+	{47107, PS_P_TCP, "T0rn rootkit"},
+	{54320, PS_P_TCP, "Back Orifice 2000"},
+	{54321, PS_P_TCP | PS_P_UDP, "Back Orifice 2000"},
+	{60922, PS_P_TCP, "zaRwT.KiT"},
+	{62883, PS_P_TCP, "FreeBSD rootkit (FBRK) default backdoor"},
+	{65535, PS_P_TCP, "FreeBSD rootkit (FBRK) telnet"},
+};
+
+const char *ps_backdoor_port(uint16_t port, unsigned proto)
+{
+	for (size_t i = 0; i < sizeof backdoors / sizeof backdoors[0]; i++)
+		if (backdoors[i].port == port && (backdoors[i].protos & proto))
+			return backdoors[i].what;
+	return NULL;
+}

@@ -14,6 +14,7 @@ const char *ps_strerror(int err)
 	case PS_ERR_PROTO: return "malformed kernel answer";
 	case PS_ERR_UNSUPPORTED: return "not supported here";
 	case PS_ERR_TRUNC: return "input truncated";
+	case PS_ERR_TIMEOUT: return "timed out";
 	}
 	return "unknown error";
 }

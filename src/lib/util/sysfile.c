@@ -24,7 +24,34 @@ static inline long raw4(long n, long a, long b, long c, long d)
 	__asm__ volatile("syscall" : "=a"(ret) : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10) : "rcx", "r11", "memory");
 	return ret;
 }
+static inline long raw6(long n, long a, long b, long c, long d, long e, long f)
+{
+	long ret;
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	register long r9 __asm__("r9") = f;
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
 #elif defined(__aarch64__)
+static inline long raw6(long n, long a, long b, long c, long d, long e, long f)
+{
+	register long x8 __asm__("x8") = n;
+	register long x0 __asm__("x0") = a;
+	register long x1 __asm__("x1") = b;
+	register long x2 __asm__("x2") = c;
+	register long x3 __asm__("x3") = d;
+	register long x4 __asm__("x4") = e;
+	register long x5 __asm__("x5") = f;
+	__asm__ volatile("svc 0"
+			 : "+r"(x0)
+			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
+			 : "memory");
+	return x0;
+}
 static inline long raw4(long n, long a, long b, long c, long d)
 {
 	register long x8 __asm__("x8") = n;
@@ -40,6 +67,11 @@ static inline long raw3(long n, long a, long b, long c)
 	return raw4(n, a, b, c, 0);
 }
 #else
+static inline long raw6(long n, long a, long b, long c, long d, long e, long f)
+{
+	long r = syscall(n, a, b, c, d, e, f);
+	return r < 0 ? -errno : r;
+}
 static inline long raw3(long n, long a, long b, long c)
 {
 	long r = syscall(n, a, b, c);
@@ -79,6 +111,44 @@ long ps_sys_getdents64(int fd, void *buf, size_t n)
 long ps_sys_readlinkat(int dirfd, const char *path, char *buf, size_t n)
 {
 	return raw4(SYS_readlinkat, dirfd, (long)path, (long)buf, (long)n);
+}
+
+long ps_sys_socket(int domain, int type, int protocol)
+{
+	return raw3(SYS_socket, domain, type, protocol);
+}
+
+long ps_sys_bind(int fd, const void *addr, unsigned len)
+{
+	return raw3(SYS_bind, fd, (long)addr, (long)len);
+}
+
+long ps_sys_setsockopt(int fd, int level, int name, const void *val, unsigned len)
+{
+	return raw6(SYS_setsockopt, fd, level, name, (long)val, (long)len, 0);
+}
+
+long ps_sys_sendto(int fd, const void *buf, size_t n, int flags, const void *addr, unsigned alen)
+{
+	long r;
+	do
+		r = raw6(SYS_sendto, fd, (long)buf, (long)n, flags, (long)addr, (long)alen);
+	while (r == -EINTR);
+	return r;
+}
+
+long ps_sys_recvfrom(int fd, void *buf, size_t n, int flags, void *addr, unsigned *alen)
+{
+	long r;
+	do
+		r = raw6(SYS_recvfrom, fd, (long)buf, (long)n, flags, (long)addr, (long)alen);
+	while (r == -EINTR);
+	return r;
+}
+
+long ps_sys_getxattr(const char *path, const char *name, void *val, size_t n)
+{
+	return raw4(SYS_getxattr, (long)path, (long)name, (long)val, (long)n);
 }
 
 int ps_read_file_at(int dirfd, const char *path, char **out, size_t *len, size_t max)

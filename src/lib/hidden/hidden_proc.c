@@ -1,0 +1,459 @@
+/* hidden_proc.c - passive backdoors and rootkit signs around processes:
+ * packet and raw sockets (with decoded classic BPF filters), processes whose
+ * name does not fit their executable or whose executable is gone, and
+ * preloaded libraries (/etc/ld.so.preload, LD_PRELOAD / LD_AUDIT in any
+ * process's environment).  Reads go through raw syscalls. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "util/sys.h"
+
+/* ---- packet and raw sockets ---- */
+
+/* network daemons that legitimately hold packet sockets (DHCP, ARP, LLDP,
+ * 802.1X, VRRP); matched on the executable path, which a masquerading
+ * process cannot fake (its own name it can) */
+static const char *const benign_exe[] = {
+	"/usr/sbin/dhclient", "/sbin/dhclient", "/usr/sbin/dhcpcd", "/sbin/dhcpcd",
+	"/usr/sbin/NetworkManager", "/usr/lib/systemd/systemd-networkd",
+	"/lib/systemd/systemd-networkd", "/usr/sbin/wpa_supplicant", "/sbin/wpa_supplicant",
+	"/usr/sbin/lldpd", "/usr/sbin/hostapd", "/usr/sbin/keepalived", "/usr/sbin/arpwatch",
+	"/usr/sbin/dnsmasq", "/usr/sbin/dhcpd", "/usr/sbin/radvd", "/usr/sbin/ladvd",
+	"/usr/bin/udhcpc", "/sbin/udhcpc", "/usr/sbin/avahi-autoipd",
+};
+
+static bool benign_holder(const struct ps_proc *p)
+{
+	if (!p->exe || p->exe_deleted)
+		return false;
+	for (size_t i = 0; i < sizeof benign_exe / sizeof benign_exe[0]; i++)
+		if (strcmp(p->exe, benign_exe[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool allowed_holder(const struct hctx *c, const struct ps_proc *p)
+{
+	for (size_t i = 0; i < c->o->nallow; i++) {
+		const char *a = c->o->allow[i];
+		if (strcmp(a, p->comm) == 0 || (p->exe && !p->exe_deleted &&
+						 (strcmp(a, p->exe) == 0 || strcmp(a, h_basename(p->exe)) == 0)))
+			return true;
+	}
+	return false;
+}
+
+static const char *ethertype(uint16_t t)
+{
+	switch (t) {
+	case 0x0003: return "all (ETH_P_ALL)";
+	case 0x0800: return "IPv4";
+	case 0x0806: return "ARP";
+	case 0x86dd: return "IPv6";
+	case 0x888e: return "EAPOL";
+	case 0x88cc: return "LLDP";
+	case 0: return "none yet";
+	}
+	return NULL;
+}
+
+static bool raw_proto_routine(uint16_t p)
+{
+	/* ICMP, IGMP, OSPF, PIM, VRRP, ICMPv6, and IPPROTO_RAW (send only) */
+	return p == 1 || p == 2 || p == 89 || p == 103 || p == 112 || p == 58 || p == 255;
+}
+
+void h_packet_raw(struct hctx *c)
+{
+	struct ps_check *k = h_check(c, "packet-raw-sockets");
+	double t0 = h_now_ms();
+	size_t first = c->r->nfindings;
+	const struct ps_inventory *inv = c->inv;
+	unsigned npkt = 0, nraw = 0, filtered = 0;
+	for (size_t i = 0; i < inv->nsocks; i++) {
+		const struct ps_socket *s = &inv->socks[i];
+		if (s->netns != c->cur || (s->proto != PS_PROTO_PACKET && s->proto != PS_PROTO_RAW))
+			continue;
+		bool pkt = s->proto == PS_PROTO_PACKET;
+		npkt += pkt;
+		nraw += !pkt;
+		bool filter = pkt && (s->has_filter || s->filter_len);
+		filtered += filter;
+		bool allowed = false, benign = s->owner_count > 0;
+		for (uint32_t o = 0; o < s->owner_count; o++) {
+			const struct ps_proc *p = ps_socket_owner_proc(inv, s, o);
+			if (p && allowed_holder(c, p))
+				allowed = true;
+			if (!p || !benign_holder(p))
+				benign = false;
+		}
+		int sev;
+		const char *kind, *why;
+		if (allowed) {
+			sev = PS_SEV_INFO;
+			why = "held by a capture tool you allowed";
+		} else if (!s->owner_count && s->owner_note == PS_ON_NO_OWNER) {
+			sev = PS_SEV_HIGH;
+			why = "no process holds it: its owner may be hidden";
+		} else if (!s->owner_count) {
+			sev = PS_SEV_MEDIUM;
+			why = "its owner could not be seen";
+		} else if (benign) {
+			sev = PS_SEV_LOW;
+			why = "held by a network daemon that needs one (DHCP, ARP, LLDP, ...)";
+		} else if (pkt && filter) {
+			sev = PS_SEV_HIGH;
+			why = "a packet socket with a BPF filter is how passive backdoors (BPFDoor) wait for a magic packet; allow real capture tools with --allow NAME";
+		} else if (pkt) {
+			sev = PS_SEV_MEDIUM;
+			why = "a packet socket sees raw traffic (a sniffer); allow real capture tools with --allow NAME";
+		} else if (raw_proto_routine(s->protocol)) {
+			sev = PS_SEV_LOW;
+			why = "a raw socket for a routing/diagnostic protocol";
+		} else {
+			sev = PS_SEV_MEDIUM;
+			why = "a raw IP socket receives every packet of its protocol without a port: a passive backdoor can wait for a magic packet this way";
+		}
+		kind = pkt ? (filter ? "packet-filter" : "packet-socket") : "raw-socket";
+		char proto[48];
+		if (pkt) {
+			const char *et = ethertype(s->protocol);
+			if (et)
+				snprintf(proto, sizeof proto, "%s", et);
+			else
+				snprintf(proto, sizeof proto, "ethertype 0x%04x", s->protocol);
+		} else {
+			snprintf(proto, sizeof proto, "IP protocol %u", s->protocol);
+		}
+		const char *ifn = s->ifindex ? ps_inventory_ifname(inv, s->netns, s->ifindex) : NULL;
+		const struct ps_proc *p0 = s->owner_count ? ps_socket_owner_proc(inv, s, 0) : NULL;
+		struct ps_finding *f = h_add(
+			c, kind, sev, "%s %s socket (%s, interface %s)%s held by %s: %s",
+			pkt ? "packet" : ps_family_name(s->family), pkt ? (s->pkt_type == SOCK_DGRAM ? "dgram" : "raw") : "raw",
+			proto, ifn ? ifn : "any", filter ? " with a classic BPF filter" : "",
+			p0 ? p0->comm : "no process", why);
+		if (!f)
+			continue;
+		f->sock = (int32_t)i;
+		f->inode = s->inode;
+		f->proto = s->proto;
+		f->family = s->family;
+		f->views_seen = (s->sources & PS_SRC_SOCKDIAG ? PS_VIEW_SOCKDIAG : 0) |
+				(s->sources & PS_SRC_PROCFS ? PS_VIEW_PROCFS : 0) |
+				(s->sources & PS_SRC_FDWALK ? PS_VIEW_FDWALK : 0);
+		h_ev_owners(c, f, s);
+		if (filter && !s->filter_len)
+			h_ev(c, f, "filter attached but not readable (needs CAP_NET_ADMIN)");
+		if (s->filter_len)
+			h_ev(c, f, "filter: %u classic BPF instructions (see \"filter\")", s->filter_len);
+	}
+	k->findings = (unsigned)0;
+	for (size_t i = first; i < c->r->nfindings; i++)
+		k->findings += c->r->findings[i].severity >= PS_SEV_LOW;
+	h_check_done(k, true, t0, "%u packet sockets (%u with a filter), %u raw sockets", npkt, filtered,
+		     nraw);
+}
+
+/* ---- processes: masquerade, deleted executable ---- */
+
+/* is `name` (argv[0] or comm) another path to the same file as the exe?
+ * Looked up inside the process's own root (containers). */
+static bool same_file(const char *proc_root, int pid, const char *name, size_t n)
+{
+	char exe[64], p[512];
+	struct stat a, b;
+	snprintf(exe, sizeof exe, "%s/%d/exe", proc_root, pid);
+	if (stat(exe, &a) != 0)
+		return false;
+	char word[256];
+	size_t w = 0;
+	while (w < n && w < sizeof word - 1 && name[w] != ' ' && name[w] != '\0')
+		w++;
+	memcpy(word, name, w);
+	word[w] = '\0';
+	while (w && word[w - 1] == ':')
+		word[--w] = '\0';
+	if (!w)
+		return false;
+	if (word[0] == '/') {
+		snprintf(p, sizeof p, "%s/%d/root%s", proc_root, pid, word);
+		return stat(p, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+	}
+	if (strchr(word, '/'))
+		return false;
+	static const char *const dirs[] = {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin",
+					   "/sbin", "/bin", "/usr/lib/systemd", "/usr/libexec"};
+	for (size_t d = 0; d < sizeof dirs / sizeof dirs[0]; d++) {
+		snprintf(p, sizeof p, "%s/%d/root%s/%s", proc_root, pid, dirs[d], word);
+		if (stat(p, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			return true;
+	}
+	return false;
+}
+
+static bool temp_path(const char *exe)
+{
+	static const char *const pre[] = {"/dev/shm/", "/tmp/", "/var/tmp/", "/run/", "/dev/", "/memfd:",
+					  "/proc/"};
+	for (size_t i = 0; i < sizeof pre / sizeof pre[0]; i++)
+		if (strncmp(exe, pre[i], strlen(pre[i])) == 0)
+			return true;
+	return false;
+}
+
+static bool holds_netsock(const struct ps_inventory *inv, uint32_t proc, bool *packet)
+{
+	bool any = false;
+	for (size_t i = 0; i < inv->nsocks; i++) {
+		const struct ps_socket *s = &inv->socks[i];
+		for (uint32_t k = 0; k < s->owner_count; k++)
+			if (inv->owners[s->owner_first + k].proc == proc) {
+				any = true;
+				if (s->proto == PS_PROTO_PACKET || s->proto == PS_PROTO_RAW)
+					*packet = true;
+			}
+	}
+	return any;
+}
+
+void h_processes(struct hctx *c)
+{
+	struct ps_check *k = h_check(c, "processes");
+	double t0 = h_now_ms();
+	size_t first = c->r->nfindings;
+	const struct ps_inventory *inv = c->inv;
+	unsigned checked = 0, unreadable = 0;
+	for (size_t i = 0; i < inv->nprocs; i++) {
+		const struct ps_proc *p = &inv->procs[i];
+		if (!p->details || !p->exe) {
+			unreadable++;
+			continue;
+		}
+		checked++;
+		bool packet = false;
+		holds_netsock(inv, (uint32_t)i, &packet);
+		const char *base = h_basename(p->exe);
+		/* deleted executable */
+		if (p->exe_deleted) {
+			int sev;
+			const char *why;
+			char path[600];
+			struct stat st;
+			snprintf(path, sizeof path, "%s/%d/root%s", inv->proc_root, p->pid, p->exe);
+			if (temp_path(p->exe)) {
+				sev = PS_SEV_HIGH;
+				why = "it ran from a temporary or memory-only location and deleted itself";
+			} else if (stat(path, &st) == 0) {
+				sev = PS_SEV_LOW;
+				why = "a new file is at that path now (package upgrade?): restart it to run the new version";
+			} else {
+				sev = PS_SEV_MEDIUM;
+				why = "nothing is at that path any more";
+			}
+			struct ps_finding *f = h_add(c, "deleted-exe", sev,
+						     "pid %d (%s) holds network sockets and runs %s, deleted from disk: %s",
+						     p->pid, p->comm, p->exe, why);
+			if (f) {
+				f->pid = p->pid;
+				h_ev(c, f, "cmdline: %s", p->cmdline ? p->cmdline : "?");
+			}
+		}
+		/* masquerade: neither comm nor argv[0] fits the executable */
+		if (ps_exe_is_interpreter(base))
+			continue;
+		const char *argv0 = p->cmdline ? p->cmdline : "";
+		bool comm_ok = ps_name_fits_exe(p->comm, strlen(p->comm), base);
+		bool argv_ok = !*argv0 || ps_name_fits_exe(argv0, strlen(argv0), base);
+		if (!comm_ok && same_file(inv->proc_root, p->pid, p->comm, strlen(p->comm)))
+			comm_ok = true;
+		if (!argv_ok && same_file(inv->proc_root, p->pid, argv0, strlen(argv0)))
+			argv_ok = true;
+		/* a renamed process (prctl) whose argv still names the exe is common
+		 * (threads pools, daemons naming workers); both off is the mask */
+		if (comm_ok || argv_ok)
+			continue;
+		struct ps_finding *f = h_add(
+			c, "masquerade", packet || p->exe_deleted ? PS_SEV_HIGH : PS_SEV_MEDIUM,
+			"pid %d calls itself '%s' (argv[0] '%.60s') but runs %s%s", p->pid, p->comm, argv0,
+			p->exe, p->exe_deleted ? " (deleted)" : "");
+		if (f) {
+			f->pid = p->pid;
+			h_ev(c, f, "comm '%s' and argv[0] do not match the executable's name '%s' or the same file under another name",
+			     p->comm, base);
+			if (packet)
+				h_ev(c, f, "it holds a packet or raw socket");
+		}
+	}
+	k->findings = 0;
+	for (size_t i = first; i < c->r->nfindings; i++)
+		k->findings += c->r->findings[i].severity >= PS_SEV_LOW;
+	h_check_done(k, true, t0, "%u socket-holding processes checked (%u unreadable)", checked,
+		     unreadable);
+}
+
+/* ---- preload ---- */
+
+struct pl_ctx {
+	struct hctx *c;
+	struct ps_finding *f;
+};
+
+static void pl_entry(void *p, const char *s, size_t n)
+{
+	struct pl_ctx *x = p;
+	h_ev(x->c, x->f, "/etc/ld.so.preload loads %.*s into every program", (int)n, s);
+}
+
+struct envscan {
+	const char *proc_root;
+	int32_t *pids;
+	size_t n;
+	char **vals; /* LD_PRELOAD or LD_AUDIT value per pid (malloc), or NULL */
+	uint8_t *which; /* 1 LD_PRELOAD, 2 LD_AUDIT */
+	unsigned denied;
+};
+
+static void env_one(void *p, size_t i, int tid)
+{
+	(void)tid;
+	struct envscan *e = p;
+	char path[64];
+	snprintf(path, sizeof path, "%s/%d/environ", e->proc_root, e->pids[i]);
+	char *buf = NULL;
+	size_t len = 0;
+	int r = ps_read_file_at(AT_FDCWD, path, &buf, &len, 1u << 20);
+	if (r != PS_OK) {
+		if (r == PS_ERR_PERM)
+			__atomic_add_fetch(&e->denied, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	static const char *const names[] = {"LD_PRELOAD", "LD_AUDIT"};
+	for (int k = 0; k < 2; k++) {
+		size_t vl = 0;
+		const char *v = ps_environ_get(buf, len, names[k], &vl);
+		while (v && vl && (*v == ' ' || *v == ':')) {
+			v++;
+			vl--;
+		}
+		if (v && vl) {
+			e->vals[i] = strndup(v, vl);
+			e->which[i] = (uint8_t)(k + 1);
+			break;
+		}
+	}
+	free(buf);
+}
+
+void h_preload(struct hctx *c)
+{
+	struct ps_check *k = h_check(c, "preload");
+	double t0 = h_now_ms();
+	size_t first = c->r->nfindings;
+	const char *pr = c->inv->proc_root;
+	char *buf = NULL;
+	size_t len = 0;
+	unsigned entries = 0;
+	if (ps_read_file_at(AT_FDCWD, "/etc/ld.so.preload", &buf, &len, 1u << 20) == PS_OK) {
+		entries = (unsigned)ps_preload_parse(buf, len, NULL, NULL);
+		if (entries) {
+			struct pl_ctx x = {c, NULL};
+			x.f = h_add(c, "ld-so-preload", PS_SEV_HIGH,
+				    "/etc/ld.so.preload makes every program load %u librar%s: the classic userland rootkit hook",
+				    entries, entries == 1 ? "y" : "ies");
+			ps_preload_parse(buf, len, pl_entry, &x);
+		}
+		free(buf);
+	}
+	/* every process's environment */
+	struct envscan e = {.proc_root = pr};
+	long dfd = ps_sys_openat(AT_FDCWD, pr, O_RDONLY | O_DIRECTORY);
+	size_t cap = 0;
+	if (dfd >= 0) {
+		_Alignas(8) char dbuf[16384];
+		for (;;) {
+			long n = ps_sys_getdents64((int)dfd, dbuf, sizeof dbuf);
+			if (n <= 0)
+				break;
+			for (long off = 0; off < n;) {
+				const unsigned short reclen = *(const unsigned short *)(dbuf + off + 16);
+				const char *name = dbuf + off + 19;
+				off += reclen;
+				char *end;
+				long pid = strtol(name, &end, 10);
+				if (*end || pid <= 0)
+					continue;
+				if (e.n == cap) {
+					cap = cap ? cap * 2 : 512;
+					int32_t *np = realloc(e.pids, cap * sizeof *np);
+					if (!np)
+						break;
+					e.pids = np;
+				}
+				e.pids[e.n++] = (int32_t)pid;
+			}
+		}
+		ps_sys_close((int)dfd);
+	}
+	e.vals = calloc(e.n + 1, sizeof *e.vals);
+	e.which = calloc(e.n + 1, 1);
+	unsigned with = 0;
+	if (e.vals && e.which) {
+		ps_parallel_for(e.n, c->o->threads > 0 ? c->o->threads : ps_ncpu(), env_one, &e);
+		int self = getpid();
+		/* one finding per distinct value */
+		for (size_t i = 0; i < e.n; i++) {
+			if (!e.vals[i])
+				continue;
+			with++;
+			bool seen = false;
+			for (size_t j = 0; j < i && !seen; j++)
+				seen = e.vals[j] && e.which[j] == e.which[i] && strcmp(e.vals[j], e.vals[i]) == 0;
+			if (seen)
+				continue;
+			const char *var = e.which[i] == 1 ? "LD_PRELOAD" : "LD_AUDIT";
+			unsigned count = 0;
+			for (size_t j = i; j < e.n; j++)
+				count += e.vals[j] && e.which[j] == e.which[i] && strcmp(e.vals[j], e.vals[i]) == 0;
+			struct ps_finding *f = h_add(c, "ld-preload", PS_SEV_MEDIUM,
+						     "%u process%s run%s with %s=%s",
+						     count, count == 1 ? "" : "es", count == 1 ? "s" : "", var,
+						     e.vals[i]);
+			if (!f)
+				continue;
+			f->pid = e.pids[i];
+			unsigned listed = 0;
+			for (size_t j = i; j < e.n; j++) {
+				if (!e.vals[j] || e.which[j] != e.which[i] || strcmp(e.vals[j], e.vals[i]) != 0)
+					continue;
+				char comm[32] = "?", path[64];
+				snprintf(path, sizeof path, "%s/%d/comm", pr, e.pids[j]);
+				long n = ps_read_small_at(AT_FDCWD, path, comm, sizeof comm);
+				if (n > 0 && comm[n - 1] == '\n')
+					comm[n - 1] = '\0';
+				if (listed++ < 20)
+					h_ev(c, f, "pid %d (%s)%s", e.pids[j], comm,
+					     e.pids[j] == self ? ": portsec itself; its views use raw syscalls and do not go through the library, the libc-view check shows what it hides" : "");
+			}
+		}
+	}
+	for (size_t i = 0; i < e.n; i++)
+		free(e.vals ? e.vals[i] : NULL);
+	free(e.vals);
+	free(e.which);
+	free(e.pids);
+	k->findings = 0;
+	for (size_t i = first; i < c->r->nfindings; i++)
+		k->findings += c->r->findings[i].severity >= PS_SEV_LOW;
+	h_check_done(k, true, t0,
+		     "/etc/ld.so.preload: %u entries; %zu process environments read (%u unreadable), %u with LD_PRELOAD/LD_AUDIT",
+		     entries, e.n, e.denied, with);
+}

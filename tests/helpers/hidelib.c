@@ -1,0 +1,141 @@
+/* hidelib - a test preload library that hides ports the way userland
+ * rootkits do (Jynx/Azazel/bdvl style), so `portsec hidden` can be tested
+ * against the real technique:
+ *   - fopen/fopen64 of /proc/.../net/{tcp,tcp6,udp,udp6}: the lines whose
+ *     local port is in HIDE_PORTS are dropped (what netstat/lsof read);
+ *   - recvmsg/recvfrom on NETLINK_SOCK_DIAG sockets: inet_diag records whose
+ *     source port is in HIDE_PORTS are cut out of the buffer (what ss reads).
+ * HIDE_PORTS="7001,7002" (decimal).  Test use only; LD_PRELOAD it. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+static int hidden_port(unsigned port)
+{
+	const char *e = getenv("HIDE_PORTS");
+	if (!e)
+		return 0;
+	while (*e) {
+		char *end;
+		unsigned long v = strtoul(e, &end, 10);
+		if (end == e)
+			break;
+		if (v == port)
+			return 1;
+		e = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
+static int is_procnet(const char *path)
+{
+	const char *n = strstr(path ? path : "", "/net/");
+	if (!n || strncmp(path, "/proc/", 6) != 0)
+		return 0;
+	n += 5;
+	return !strcmp(n, "tcp") || !strcmp(n, "tcp6") || !strcmp(n, "udp") || !strcmp(n, "udp6");
+}
+
+static FILE *filtered(FILE *(*real)(const char *, const char *), const char *path, const char *mode)
+{
+	FILE *in = real(path, "r");
+	if (!in)
+		return NULL;
+	size_t cap = 1 << 16, n = 0;
+	char *out = malloc(cap), line[512];
+	while (out && fgets(line, sizeof line, in)) {
+		/* "  0: 0100007F:1B59 ..." : the port is the hex after the first ':' of field 2 */
+		char *f = strchr(line, ':');
+		char *colon = f ? strchr(f + 1, ':') : NULL;
+		if (colon && n > 0 && hidden_port((unsigned)strtoul(colon + 1, NULL, 16)))
+			continue;
+		size_t l = strlen(line);
+		if (n + l + 1 > cap) {
+			cap *= 2;
+			char *nb = realloc(out, cap);
+			if (!nb)
+				break;
+			out = nb;
+		}
+		memcpy(out + n, line, l);
+		n += l;
+	}
+	fclose(in);
+	if (!out)
+		return NULL;
+	return fmemopen(out, n ? n : 1, "r"); /* the buffer leaks: test code */
+}
+
+#define HOOK_FOPEN(name)                                                                    \
+	FILE *name(const char *path, const char *mode)                                      \
+	{                                                                                   \
+		FILE *(*real)(const char *, const char *) = dlsym(RTLD_NEXT, #name);        \
+		if (is_procnet(path))                                                       \
+			return filtered(real, path, mode);                                  \
+		return real(path, mode);                                                    \
+	}
+HOOK_FOPEN(fopen)
+HOOK_FOPEN(fopen64)
+
+static int is_diag(int fd)
+{
+	struct sockaddr_nl sa;
+	socklen_t l = sizeof sa;
+	int proto = 0;
+	socklen_t pl = sizeof proto;
+	return getsockname(fd, (struct sockaddr *)&sa, &l) == 0 && sa.nl_family == AF_NETLINK &&
+	       getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &pl) == 0 && proto == NETLINK_SOCK_DIAG;
+}
+
+/* cut hidden inet_diag records out of buf[0..len); returns the new length */
+static ssize_t strip(char *buf, ssize_t len)
+{
+	ssize_t in = 0, out = 0;
+	while (in + (ssize_t)sizeof(struct nlmsghdr) <= len) {
+		struct nlmsghdr *h = (struct nlmsghdr *)(buf + in);
+		ssize_t l = NLMSG_ALIGN(h->nlmsg_len);
+		if (h->nlmsg_len < sizeof *h || in + l > len)
+			break;
+		int drop = 0;
+		if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY &&
+		    h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct inet_diag_msg))) {
+			struct inet_diag_msg *m = NLMSG_DATA(h);
+			if ((m->idiag_family == AF_INET || m->idiag_family == AF_INET6) &&
+			    hidden_port(ntohs(m->id.idiag_sport)))
+				drop = 1;
+		}
+		if (!drop) {
+			memmove(buf + out, buf + in, (size_t)l);
+			out += l;
+		}
+		in += l;
+	}
+	return out;
+}
+
+ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	ssize_t (*real)(int, struct msghdr *, int) = dlsym(RTLD_NEXT, "recvmsg");
+	ssize_t n = real(fd, msg, flags);
+	if (n > 0 && msg->msg_iovlen == 1 && !(flags & MSG_PEEK) && is_diag(fd))
+		n = strip(msg->msg_iov[0].iov_base, n);
+	return n;
+}
+
+ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *a, socklen_t *al)
+{
+	ssize_t (*real)(int, void *, size_t, int, struct sockaddr *, socklen_t *) =
+		dlsym(RTLD_NEXT, "recvfrom");
+	ssize_t n = real(fd, buf, len, flags, a, al);
+	if (n > 0 && !(flags & MSG_PEEK) && is_diag(fd))
+		n = strip(buf, n);
+	return n;
+}
