@@ -157,7 +157,7 @@ static void send_fd(int via, int fd)
 
 int main(int argc, char **argv)
 {
-	const char *masq = NULL;
+	char masq[64] = "";
 	int ttl = 120, do_fork = 0;
 	int opt;
 	while ((opt = getopt(argc, argv, "T:")) != -1)
@@ -294,7 +294,7 @@ int main(int argc, char **argv)
 				die("attach bpf", "");
 			close(pfd); /* the filter lives on, on the socket only */
 		} else if (strcmp(kind, "masq") == 0) {
-			masq = argv[i] + 5;
+			snprintf(masq, sizeof masq, "%s", argv[i] + 5);
 		} else if (strcmp(kind, "packet-bpf") == 0) {
 			int s = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_IP));
 			if (s < 0)
@@ -315,13 +315,13 @@ int main(int argc, char **argv)
 	}
 	if (in_other && setns(home_ns, CLONE_NEWNET) != 0)
 		die("return to netns", "");
-	if (masq) {
+	if (masq[0]) {
 		/* argv strings are contiguous: overwrite them all with the new name */
 		char *start = argv[0], *end = argv[argc - 1] + strlen(argv[argc - 1]);
 		size_t room = (size_t)(end - start);
 		memset(start, 0, room);
 		snprintf(start, room, "%s", masq);
-		prctl(PR_SET_NAME, masq);
+		prctl(PR_SET_NAME, strrchr(masq, '/') ? strrchr(masq, '/') + 1 : masq);
 	}
 	pid_t child = 0;
 	if (do_fork) {

@@ -45,8 +45,8 @@ static bool allowed_holder(const struct hctx *c, const struct ps_proc *p)
 {
 	for (size_t i = 0; i < c->o->nallow; i++) {
 		const char *a = c->o->allow[i];
-		if (strcmp(a, p->comm) == 0 || (p->exe && !p->exe_deleted &&
-						 (strcmp(a, p->exe) == 0 || strcmp(a, h_basename(p->exe)) == 0)))
+		if (p->exe && !p->exe_deleted &&
+		    (strcmp(a, p->exe) == 0 || strcmp(a, h_basename(p->exe)) == 0))
 			return true;
 	}
 	return false;

@@ -761,8 +761,11 @@ static void load_one(void *p, size_t i, int tid)
 	if (l > 0) {
 		lk[l] = '\0';
 		static const char del[] = " (deleted)";
-		if ((size_t)l > sizeof del - 1 && strcmp(lk + l - (sizeof del - 1), del) == 0)
-			pr->exe_deleted = true;
+		if ((size_t)l > sizeof del - 1 && strcmp(lk + l - (sizeof del - 1), del) == 0) {
+			pr->exe_deleted = true; /* the flag says it; the path stays a path */
+			l -= (long)(sizeof del - 1);
+			lk[l] = '\0';
+		}
 		pr->exe = keep_str(c, lk, (size_t)l);
 	}
 	snprintf(path, sizeof path, "%d/cmdline", pr->pid);
