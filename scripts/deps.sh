@@ -4,7 +4,7 @@
 #   scripts/deps.sh --ci     also clang/libFuzzer and binutils for the CI ladder
 #   scripts/deps.sh --bench  also the anchor tools the benchmarks compare against
 set -euo pipefail
-pkgs=(build-essential cmake ninja-build pkg-config libmnl-dev libcmocka-dev
+pkgs=(build-essential cmake ninja-build pkg-config libmnl-dev libbpf-dev libcmocka-dev
       iproute2 python3 util-linux procps)
 for a in "$@"; do
 	case "$a" in
