@@ -9,7 +9,9 @@ import sys
 from collections import defaultdict
 
 PAIRS = [("portsec-tanp", "ss -tanp"), ("portsec-tlnp", "ss -tlnp"), ("portsec-tulpn", "ss -tulpn"),
-         ("portsec-tanp-json", "ss -tanp")]
+         ("portsec-tanp-json", "ss -tanp"),
+         ("portsec-hidden", "unhide-tcp"), ("portsec-hidden-noprobe", "unhide-tcp"),
+         ("portsec-hidden", "floor: bind() brute force")]
 
 
 def main(path):

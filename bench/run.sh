@@ -4,6 +4,7 @@
 # ratios.  Needs root.  Traffic: none (inventory only reads the kernel's tables).
 #
 #   bench/run.sh inventory [--reps N] [--cases 1k-P10,1k-P1000,100k-P10,100k-P1000]
+#   bench/run.sh hidden [--reps N]     portsec hidden (full, and cross-view only) vs unhide-tcp
 #
 # The harness is copied to a temporary directory (../shared stays untouched),
 # results go to bench/results/<timestamp>/ with portsec-ratios.md beside the
@@ -36,6 +37,14 @@ inventory)
 	python3 "$here/ratios.py" "$out/inventory.tsv" >"$out/portsec-ratios.md"
 	cat "$out/portsec-ratios.md"
 	;;
-*) echo "bench/run.sh: unknown benchmark '$sub' (inventory)" >&2; exit 2 ;;
+hidden)
+	"$work/harness/run" hidden --out "$out" \
+		--tool "portsec-hidden=$portsec hidden --json" \
+		--tool "portsec-hidden-noprobe=$portsec hidden --json --no-probe" \
+		"$@"
+	python3 "$here/ratios.py" "$out/hidden.tsv" >"$out/portsec-ratios.md"
+	cat "$out/portsec-ratios.md"
+	;;
+*) echo "bench/run.sh: unknown benchmark '$sub' (inventory, hidden)" >&2; exit 2 ;;
 esac
 echo "results: $out"
