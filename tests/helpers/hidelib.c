@@ -100,14 +100,14 @@ static ssize_t strip(char *buf, ssize_t len)
 {
 	ssize_t in = 0, out = 0;
 	while (in + (ssize_t)sizeof(struct nlmsghdr) <= len) {
-		struct nlmsghdr *h = (struct nlmsghdr *)(buf + in);
+		struct nlmsghdr *h = (struct nlmsghdr *)(void *)(buf + in); /* netlink buffers are 4-aligned */
 		ssize_t l = NLMSG_ALIGN(h->nlmsg_len);
 		if (h->nlmsg_len < sizeof *h || in + l > len)
 			break;
 		int drop = 0;
 		if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY &&
 		    h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct inet_diag_msg))) {
-			struct inet_diag_msg *m = NLMSG_DATA(h);
+			struct inet_diag_msg *m = (struct inet_diag_msg *)NLMSG_DATA(h);
 			if ((m->idiag_family == AF_INET || m->idiag_family == AF_INET6) &&
 			    hidden_port(ntohs(m->id.idiag_sport)))
 				drop = 1;

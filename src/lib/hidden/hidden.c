@@ -54,7 +54,7 @@ void ps_hidden_opts_init(struct ps_hidden_opts *o)
 
 /* ---- findings and checks ---- */
 
-static char *vfmt(struct ps_inventory *inv, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static char *vfmt(struct ps_inventory *inv, const char *fmt, va_list ap)
 {
 	char tmp[1024];
 	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
@@ -268,10 +268,11 @@ static bool source_ok(const struct ps_inventory *inv, const char *name)
 
 /* ---- 2. libc view vs raw view ---- */
 
-static void check_libc(struct hctx *c, struct ps_inventory *invL)
+/* pre_ms: what reading the view took (added to the check's time) */
+static void check_libc(struct hctx *c, struct ps_inventory *invL, double pre_ms)
 {
 	struct ps_check *k = h_check(c, "libc-view");
-	double t0 = h_now_ms();
+	double t0 = h_now_ms() - pre_ms;
 	size_t from = c->r->nfindings;
 	if (!invL) {
 		h_check_done(k, false, t0, "the libc reads failed");
@@ -353,10 +354,10 @@ static bool procfs_covers(const struct ps_inventory *inv, const struct ps_socket
 	return source_ok(inv, nm);
 }
 
-static void check_views(struct hctx *c)
+static void check_views(struct hctx *c, double pre_ms)
 {
 	struct ps_check *k = h_check(c, "view-agreement");
-	double t0 = h_now_ms();
+	double t0 = h_now_ms() - pre_ms;
 	size_t from = c->r->nfindings;
 	unsigned both = 0, transient = 0, mismatch = 0, bound_only = 0, uncovered = 0;
 	for (size_t i = 0; i < c->inv->nsocks; i++) {
@@ -1011,19 +1012,22 @@ int ps_hidden_run(const struct ps_hidden_opts *o, struct ps_hidden_report **out)
 	}
 
 	/* 2-3. libc view, then the second raw look */
+	double tl = h_now_ms();
 	struct ps_inventory *invL = o->libc_view ? look(&c, PS_P_TCP | PS_P_UDP, true, false) : NULL;
+	double t2 = h_now_ms();
 	c.inv2 = look(&c, PS_P_ALL, false, true);
+	double t3 = h_now_ms();
 	if (!c.inv2)
 		c.inv2 = ps_inventory_new();
 	if (c.inv2)
 		index_inv2(&c);
 	if (o->libc_view)
-		check_libc(&c, invL);
+		check_libc(&c, invL, t2 - tl);
 	ps_inventory_free(invL);
 
 	/* 4. raw views against each other */
 	if (c.inv2 && c.idx2) {
-		check_views(&c);
+		check_views(&c, t3 - t2);
 		check_fd_sockets(&c);
 		check_counters(&c);
 	}

@@ -384,7 +384,8 @@ void h_preload(struct hctx *c)
 			if (n <= 0)
 				break;
 			for (long off = 0; off < n;) {
-				const unsigned short reclen = *(const unsigned short *)(dbuf + off + 16);
+				unsigned short reclen;
+				memcpy(&reclen, dbuf + off + 16, sizeof reclen); /* linux_dirent64.d_reclen */
 				const char *name = dbuf + off + 19;
 				off += reclen;
 				char *end;
