@@ -465,8 +465,10 @@ static void check_fd_sockets(struct hctx *c)
 			proto = PS_PROTO_UDP;
 		else if (strcmp(name, "PACKET") == 0)
 			proto = PS_PROTO_PACKET;
+		else if (strcmp(name, "RAW") == 0 || strcmp(name, "RAWv6") == 0)
+			proto = PS_PROTO_RAW;
 		else {
-			/* unix, netlink, ping, raw (listed from /proc/net only here) ... */
+			/* unix, netlink, ping, udplite, ... */
 			other_kind++;
 			continue;
 		}
@@ -527,7 +529,8 @@ static void check_fd_sockets(struct hctx *c)
 				tstate = ti.tcpi_state;
 		}
 		close((int)sfd);
-		if (proto != PS_PROTO_PACKET && port == 0) {
+		bool portless = proto == PS_PROTO_PACKET || proto == PS_PROTO_RAW;
+		if (!portless && port == 0) {
 			unbound++; /* holds no port: no listing shows such a socket */
 			continue;
 		}
@@ -539,15 +542,17 @@ static void check_fd_sockets(struct hctx *c)
 		char ep[80];
 		if (proto == PS_PROTO_PACKET)
 			snprintf(ep, sizeof ep, "packet socket");
+		else if (proto == PS_PROTO_RAW)
+			snprintf(ep, sizeof ep, "raw socket (IP protocol %u)", port);
 		else
 			ps_fmt_endpoint(ep, sizeof ep, fam, addr, port, false);
-		struct ps_finding *f = h_add(c, proto == PS_PROTO_PACKET ? "hidden-socket" : "hidden-port",
+		struct ps_finding *f = h_add(c, portless ? "hidden-socket" : "hidden-port",
 					     PS_SEV_HIGH,
 					     "pid %d (%s) holds %s %s (inode %llu) that neither sock_diag nor /proc/net lists",
 					     u->pid, u->comm, ps_proto_name(proto), ep,
 					     (unsigned long long)u->inode);
 		if (f) {
-			f->has_endpoint = proto != PS_PROTO_PACKET;
+			f->has_endpoint = !portless;
 			f->proto = proto;
 			f->family = fam;
 			f->port = port;
@@ -567,7 +572,7 @@ static void check_fd_sockets(struct hctx *c)
 	}
 	k->findings = count_since(c, from);
 	h_check_done(k, !stopped, t0,
-		     "%zu socket fds matched no row: %u tcp/udp/packet (%u in other namespaces, %u unbound, %u created meanwhile, %u hidden), %u other kinds (unix, netlink, ...), %u gone, %u unreadable%s",
+		     "%zu socket fds matched no row: %u tcp/udp/raw/packet (%u in other namespaces, %u unbound, %u created meanwhile, %u hidden), %u other kinds (unix, netlink, ...), %u gone, %u unreadable%s",
 		     inv->nunmatched, inet, other_ns, unbound, later, hidden, other_kind, gone,
 		     denied + unclassified, stopped ? "; stopped at the bound (50000 fds / 3 s)" : "");
 }
