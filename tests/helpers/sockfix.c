@@ -119,6 +119,28 @@ static void bind_or_die(int s, const char *addr, int port)
 		die("bind", addr);
 }
 
+/* a listener with SO_REUSEADDR on addr:port */
+static int listen_on(const char *addr, int port, int backlog)
+{
+	int one = 1, l = sock_for(addr, SOCK_STREAM);
+	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	bind_or_die(l, addr, port);
+	if (listen(l, backlog) != 0)
+		die("listen", addr);
+	return l;
+}
+
+/* a client connected to addr:port */
+static int connect_to(const char *addr, int port)
+{
+	int c = sock_for(addr, SOCK_STREAM);
+	struct sockaddr_storage ss;
+	socklen_t sl = mkaddr(addr, port, &ss);
+	if (connect(c, (struct sockaddr *)&ss, sl) != 0)
+		die("connect", addr);
+	return c;
+}
+
 static int load_socket_filter(void)
 {
 	struct bpf_insn insns[] = {
@@ -222,16 +244,8 @@ int main(int argc, char **argv)
 			int s = sock_for(addr, SOCK_STREAM);
 			bind_or_die(s, addr, port);
 		} else if (strcmp(kind, "tcp-pair") == 0) {
-			int l = sock_for(addr, SOCK_STREAM);
-			setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-			bind_or_die(l, addr, port);
-			if (listen(l, 4) != 0)
-				die("listen", addr);
-			int c = sock_for(addr, SOCK_STREAM);
-			struct sockaddr_storage ss;
-			socklen_t sl = mkaddr(addr, port, &ss);
-			if (connect(c, (struct sockaddr *)&ss, sl) != 0)
-				die("connect", addr);
+			int l = listen_on(addr, port, 4);
+			connect_to(addr, port);
 			if (accept(l, NULL, NULL) < 0)
 				die("accept", addr);
 		} else if (strcmp(kind, "udp") == 0) {
@@ -252,16 +266,8 @@ int main(int argc, char **argv)
 			setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 			bind_or_die(s, addr, port);
 		} else if (strcmp(kind, "tcp-timewait") == 0) {
-			int l = sock_for(addr, SOCK_STREAM);
-			setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-			bind_or_die(l, addr, port);
-			if (listen(l, 4) != 0)
-				die("listen", addr);
-			int c = sock_for(addr, SOCK_STREAM);
-			struct sockaddr_storage ss;
-			socklen_t sl = mkaddr(addr, port, &ss);
-			if (connect(c, (struct sockaddr *)&ss, sl) != 0)
-				die("connect", addr);
+			int l = listen_on(addr, port, 4);
+			int c = connect_to(addr, port);
 			int a = accept(l, NULL, NULL);
 			if (a < 0)
 				die("accept", addr);
@@ -276,11 +282,7 @@ int main(int argc, char **argv)
 			int sp[2];
 			if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sp) != 0)
 				die("socketpair", "");
-			int l = sock_for(addr, SOCK_STREAM);
-			setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-			bind_or_die(l, addr, port);
-			if (listen(l, 4) != 0)
-				die("listen", addr);
+			int l = listen_on(addr, port, 4);
 			send_fd(sp[0], l);
 			close(l); /* only the message in sp[1]'s queue keeps it */
 		} else if (strcmp(kind, "packet-ebpf") == 0) {

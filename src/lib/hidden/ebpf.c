@@ -132,9 +132,7 @@ void h_ebpf(struct hctx *c)
 		}
 		close(fd);
 	}
-	k->findings = 0;
-	for (size_t i = first; i < c->r->nfindings; i++)
-		k->findings += c->r->findings[i].severity >= PS_SEV_LOW;
+	k->findings = h_count_since(c, first);
 	if (err)
 		h_check_done(k, false, t0, "cannot list eBPF programs: %s%s", strerror(err),
 			     err == EPERM ? " (needs CAP_SYS_ADMIN or CAP_BPF; run as root)" : "");

@@ -164,8 +164,7 @@ void h_check_done(struct ps_check *k, bool ok, double t0, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* findings added since index `from` that are low or above */
-static unsigned count_since(const struct hctx *c, size_t from)
+unsigned h_count_since(const struct hctx *c, size_t from)
 {
 	unsigned n = 0;
 	for (size_t i = from; i < c->r->nfindings; i++)
@@ -327,7 +326,7 @@ static void check_libc(struct hctx *c, struct ps_inventory *invL, double pre_ms)
 		h_ev_owners(c, f, s);
 	}
 	free(idxL);
-	k->findings = count_since(c, from);
+	k->findings = h_count_since(c, from);
 	h_check_done(k, true, t0, "%u tcp/udp sockets compared: %u hidden from libc's view", compared,
 		     hidden);
 }
@@ -407,7 +406,7 @@ static void check_views(struct hctx *c, double pre_ms)
 		}
 		h_ev_owners(c, f, s);
 	}
-	k->findings = count_since(c, from);
+	k->findings = h_count_since(c, from);
 	h_check_done(k, true, t0,
 		     "%u sockets in both sock_diag and /proc/net, %u bound-only (sock_diag only, expected), %u transient, %u mismatched; %u not comparable (one view unavailable)",
 		     both, bound_only, transient, mismatch, uncovered);
@@ -570,7 +569,7 @@ static void check_fd_sockets(struct hctx *c)
 			nf[c->nfdsocks++] = (struct fdsock){u->pid, u->fd, proto, fam, port};
 		}
 	}
-	k->findings = count_since(c, from);
+	k->findings = h_count_since(c, from);
 	h_check_done(k, !stopped, t0,
 		     "%zu socket fds matched no row: %u tcp/udp/raw/packet (%u in other namespaces, %u unbound, %u created meanwhile, %u hidden), %u other kinds (unix, netlink, ...), %u gone, %u unreadable%s",
 		     inv->nunmatched, inet, other_ns, unbound, later, hidden, other_kind, gone,
@@ -677,7 +676,7 @@ static void check_counters(struct hctx *c)
 			fi->views_missing = PS_VIEW_SOCKDIAG | PS_VIEW_PROCFS;
 		}
 	}
-	k->findings = count_since(c, from);
+	k->findings = h_count_since(c, from);
 	h_check_done(k, true, t0, "rows/counted: %s (v4)%s; %u mismatched", detail,
 		     st[0] && st[1] ? ", two stable looks" : ", one stable look", bad);
 }
@@ -850,7 +849,7 @@ static void check_bind(struct hctx *c)
 		}
 	}
 	free(cand);
-	k->findings = count_since(c, from);
+	k->findings = h_count_since(c, from);
 	char extra[160] = "";
 	if (br.denied)
 		snprintf(extra, sizeof extra,
@@ -924,7 +923,7 @@ static void check_connect(struct hctx *c)
 		}
 	}
 	ps_inventory_free(fresh);
-	k->findings = count_since(c, from);
+	k->findings = h_count_since(c, from);
 	h_check_done(k, r == PS_OK, t0,
 		     "127.0.0.1: %zu ports accept, ::1: %zu; %u probes unanswered (dropped); %u hidden%s",
 		     cr.nopen4, cr.nopen6, cr.unanswered, hidden,
@@ -963,7 +962,7 @@ static void check_backdoor_ports(struct hctx *c)
 		}
 		h_ev_owners(c, f, s);
 	}
-	k->findings = count_since(c, from);
+	k->findings = h_count_since(c, from);
 	h_check_done(k, true, t0, "%u sockets on known backdoor ports", n);
 }
 

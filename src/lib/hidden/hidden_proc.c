@@ -156,9 +156,7 @@ void h_packet_raw(struct hctx *c)
 		if (s->filter_len)
 			h_ev(c, f, "filter: %u classic BPF instructions (see \"filter\")", s->filter_len);
 	}
-	k->findings = (unsigned)0;
-	for (size_t i = first; i < c->r->nfindings; i++)
-		k->findings += c->r->findings[i].severity >= PS_SEV_LOW;
+	k->findings = h_count_since(c, first);
 	h_check_done(k, true, t0, "%u packet sockets (%u with a filter), %u raw sockets", npkt, filtered,
 		     nraw);
 }
@@ -293,9 +291,7 @@ void h_processes(struct hctx *c)
 				h_ev(c, f, "it holds a packet or raw socket");
 		}
 	}
-	k->findings = 0;
-	for (size_t i = first; i < c->r->nfindings; i++)
-		k->findings += c->r->findings[i].severity >= PS_SEV_LOW;
+	k->findings = h_count_since(c, first);
 	h_check_done(k, true, t0, "%u socket-holding processes checked (%u unreadable)", checked,
 		     unreadable);
 }
@@ -451,9 +447,7 @@ void h_preload(struct hctx *c)
 	free(e.vals);
 	free(e.which);
 	free(e.pids);
-	k->findings = 0;
-	for (size_t i = first; i < c->r->nfindings; i++)
-		k->findings += c->r->findings[i].severity >= PS_SEV_LOW;
+	k->findings = h_count_since(c, first);
 	h_check_done(k, true, t0,
 		     "/etc/ld.so.preload: %u entries; %zu process environments read (%u unreadable), %u with LD_PRELOAD/LD_AUDIT",
 		     entries, e.n, e.denied, with);

@@ -31,6 +31,8 @@ struct ps_check *h_check(struct hctx *c, const char *name);
 void h_check_done(struct ps_check *k, bool ok, double t0, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 double h_now_ms(void);
+/* findings added since index `from` that are low or above (a check's count) */
+unsigned h_count_since(const struct hctx *c, size_t from);
 const char *h_basename(const char *path);
 
 /* hidden_proc.c */
