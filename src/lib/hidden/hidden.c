@@ -174,11 +174,11 @@ unsigned h_count_since(const struct hctx *c, size_t from)
 
 /* ---- lookups in the second look ---- */
 
-static const struct ps_inventory *sort_ctx;
-static int by_inode(const void *a, const void *b)
+static int by_inode(const void *a, const void *b, void *ctx)
 {
-	uint64_t x = sort_ctx->socks[*(const uint32_t *)a].inode;
-	uint64_t y = sort_ctx->socks[*(const uint32_t *)b].inode;
+	const struct ps_inventory *inv = ctx;
+	uint64_t x = inv->socks[*(const uint32_t *)a].inode;
+	uint64_t y = inv->socks[*(const uint32_t *)b].inode;
 	return x < y ? -1 : x > y;
 }
 
@@ -192,8 +192,7 @@ static void index_inv2(struct hctx *c)
 	for (size_t i = 0; i < c->inv2->nsocks; i++)
 		if (c->inv2->socks[i].inode)
 			c->idx2[c->nidx2++] = (uint32_t)i;
-	sort_ctx = c->inv2; /* single-threaded here */
-	qsort(c->idx2, c->nidx2, sizeof *c->idx2, by_inode);
+	qsort_r(c->idx2, c->nidx2, sizeof *c->idx2, by_inode, c->inv2);
 }
 
 static const struct ps_socket *find_in(const struct ps_inventory *inv, const uint32_t *idx, size_t n,
@@ -286,8 +285,7 @@ static void check_libc(struct hctx *c, struct ps_inventory *invL, double pre_ms)
 	for (size_t i = 0; i < invL->nsocks; i++)
 		if (invL->socks[i].inode)
 			idxL[nL++] = (uint32_t)i;
-	sort_ctx = invL;
-	qsort(idxL, nL, sizeof *idxL, by_inode);
+	qsort_r(idxL, nL, sizeof *idxL, by_inode, invL);
 	unsigned compared = 0, hidden = 0;
 	for (size_t i = 0; i < c->inv->nsocks; i++) {
 		const struct ps_socket *s = &c->inv->socks[i];
