@@ -95,6 +95,8 @@ void ps_json_escape(struct ps_buf *b, const char *s, size_t n);
  * (the caller's thread included); items are handed out one at a time. */
 int ps_parallel_for(size_t n, int nthreads, void (*fn)(void *ctx, size_t i, int tid), void *ctx);
 int ps_ncpu(void);
+/* CLOCK_MONOTONIC in milliseconds (for timings and bounded waits) */
+double ps_mono_ms(void);
 
 /* read a whole small file with raw open/read syscalls (no stdio, so a libc
  * hook on fopen cannot filter it).  dirfd may be AT_FDCWD.  The buffer is

@@ -33,9 +33,7 @@
 
 double h_now_ms(void)
 {
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+	return ps_mono_ms();
 }
 
 const char *h_basename(const char *path)
@@ -331,22 +329,12 @@ static void check_libc(struct hctx *c, struct ps_inventory *invL, double pre_ms)
 
 /* ---- 4a. sock_diag vs /proc/net ---- */
 
-static bool diag_covers(const struct ps_inventory *inv, const struct ps_socket *s)
+/* did the source that lists this kind of socket work?  view is the source
+ * name's prefix: "sock_diag " or "/proc/net/" ("sock_diag tcp6", "/proc/net/packet") */
+static bool covers(const struct ps_inventory *inv, const char *view, const struct ps_socket *s)
 {
 	char nm[40];
-	if (s->proto == PS_PROTO_PACKET)
-		return source_ok(inv, "sock_diag packet");
-	snprintf(nm, sizeof nm, "sock_diag %s%s", ps_proto_name(s->proto),
-		 s->family == AF_INET6 ? "6" : "");
-	return source_ok(inv, nm);
-}
-
-static bool procfs_covers(const struct ps_inventory *inv, const struct ps_socket *s)
-{
-	char nm[40];
-	if (s->proto == PS_PROTO_PACKET)
-		return source_ok(inv, "/proc/net/packet");
-	snprintf(nm, sizeof nm, "/proc/net/%s%s", ps_proto_name(s->proto),
+	snprintf(nm, sizeof nm, "%s%s%s", view, ps_proto_name(s->proto),
 		 s->family == AF_INET6 ? "6" : "");
 	return source_ok(inv, nm);
 }
@@ -361,7 +349,7 @@ static void check_views(struct hctx *c, double pre_ms)
 		const struct ps_socket *s = &c->inv->socks[i];
 		if (s->netns != c->cur)
 			continue;
-		bool cd = diag_covers(c->inv, s), cp = procfs_covers(c->inv, s);
+		bool cd = covers(c->inv, "sock_diag ", s), cp = covers(c->inv, "/proc/net/", s);
 		if (!cd || !cp) {
 			uncovered++;
 			continue;

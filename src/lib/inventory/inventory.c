@@ -455,9 +455,7 @@ static int socket_netns(int pid, int fd)
 
 static double mono(void)
 {
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+	return ps_mono_ms() / 1e3;
 }
 
 /* sockets whose inode no dump listed: ask the kernel which netns they live

@@ -15,13 +15,6 @@
 #define BLOCK 2048
 #define MAXT 8
 
-static double now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
 /* 0 = free, 1 = in use, -errno = could not tell */
 static int try_bind(int *sock, int family, int type, bool v6only, uint16_t port)
 {
@@ -174,7 +167,7 @@ static int hit_cmp(const void *a, const void *b)
 int ps_bind_sweep(const struct ps_bind_opts *o, struct ps_bind_result *out)
 {
 	memset(out, 0, sizeof *out);
-	double t0 = now_ms();
+	double t0 = ps_mono_ms();
 	struct sweep *c = calloc(1, sizeof *c);
 	if (!c)
 		return PS_ERR_NOMEM;
@@ -227,7 +220,7 @@ int ps_bind_sweep(const struct ps_bind_opts *o, struct ps_bind_result *out)
 		qsort(out->hits, out->nhits, sizeof *out->hits, hit_cmp);
 	out->dual = c->dual;
 	free(c);
-	out->ms = now_ms() - t0;
+	out->ms = ps_mono_ms() - t0;
 	return ret;
 }
 

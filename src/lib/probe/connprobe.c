@@ -21,13 +21,6 @@
 #define BATCH_MS 300
 #define SWEEP_MS 20000
 
-static double now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
 static void set_addr(int fam, uint16_t port, struct sockaddr_storage *ss, socklen_t *len)
 {
 	memset(ss, 0, sizeof *ss);
@@ -82,7 +75,7 @@ int ps_connect_sweep(uint16_t lo, uint16_t hi, struct ps_connect_result *out)
 		lo = 1;
 	if (!hi)
 		hi = 65535;
-	double t0 = now_ms();
+	double t0 = ps_mono_ms();
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 	if (ep < 0)
 		return PS_ERR_SYS;
@@ -94,7 +87,7 @@ int ps_connect_sweep(uint16_t lo, uint16_t hi, struct ps_connect_result *out)
 		uint16_t **arr = f == 0 ? &out->open4 : &out->open6;
 		size_t *narr = f == 0 ? &out->nopen4 : &out->nopen6;
 		for (unsigned base = lo; base <= hi && ret == PS_OK; base += BATCH) {
-			if (now_ms() - t0 > SWEEP_MS) {
+			if (ps_mono_ms() - t0 > SWEEP_MS) {
 				ret = PS_ERR_TIMEOUT;
 				break;
 			}
@@ -134,9 +127,9 @@ int ps_connect_sweep(uint16_t lo, uint16_t hi, struct ps_connect_result *out)
 				n++;
 				pending++;
 			}
-			double deadline = now_ms() + BATCH_MS;
+			double deadline = ps_mono_ms() + BATCH_MS;
 			while (pending > 0) {
-				int left = (int)(deadline - now_ms());
+				int left = (int)(deadline - ps_mono_ms());
 				if (left <= 0)
 					break;
 				struct epoll_event evs[64];
@@ -170,7 +163,7 @@ int ps_connect_sweep(uint16_t lo, uint16_t hi, struct ps_connect_result *out)
 	next_family:;
 	}
 	close(ep);
-	out->ms = now_ms() - t0;
+	out->ms = ps_mono_ms() - t0;
 	return ret;
 }
 

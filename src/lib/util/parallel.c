@@ -1,5 +1,6 @@
 /* parallel.c - a minimal parallel-for over pthreads (work handed out one
  * item at a time through an atomic counter, so uneven items balance). */
+#include <time.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <unistd.h>
@@ -61,4 +62,11 @@ int ps_parallel_for(size_t n, int nthreads, void (*fn)(void *, size_t, int), voi
 	for (int t = 1; t <= started; t++)
 		pthread_join(th[t], NULL);
 	return PS_OK;
+}
+
+double ps_mono_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
 }
