@@ -4,8 +4,8 @@
 #   scripts/deps.sh --ci     also clang/libFuzzer and binutils for the CI ladder
 #   scripts/deps.sh --bench  also the anchor tools the benchmarks compare against
 set -euo pipefail
-pkgs=(build-essential cmake ninja-build pkg-config libmnl-dev libbpf-dev libcmocka-dev
-      iproute2 python3 util-linux procps)
+pkgs=(build-essential cmake ninja-build pkg-config libmnl-dev libnftnl-dev libnftables-dev libbpf-dev libcmocka-dev
+      iproute2 python3 util-linux procps nftables iptables)
 for a in "$@"; do
 	case "$a" in
 	--ci) pkgs+=(clang libclang-rt-14-dev binutils) ;;

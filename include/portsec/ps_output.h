@@ -6,6 +6,7 @@
 #include "ps_model.h"
 #include "ps_services.h"
 #include "ps_hidden.h"
+#include "ps_fw.h"
 
 struct ps_out_opts {
 	bool color;      /* ANSI colour (only on a TTY) */
@@ -50,6 +51,14 @@ int ps_out_report(struct ps_buf *b, bool json, const struct ps_report_ctx *ctx,
 /* `portsec hidden`: findings (highest severity first) and checks */
 int ps_out_hidden(struct ps_buf *b, bool json, const struct ps_hidden_report *r,
 		  const struct ps_out_opts *o);
+
+/* firewall: the effective verdict (info, report, rules) and `portsec rules`;
+ * verdicts[i] belongs to own->e[i] (NULL: not evaluated) */
+void ps_out_fw_verdict_json(struct ps_json *j, const struct ps_fw_ruleset *rs, const struct ps_fw_verdict *v);
+void ps_out_fw_verdict_text(struct ps_buf *b, const struct ps_fw_ruleset *rs, const struct ps_fw_verdict *v,
+			    const char *indent, bool verbose);
+int ps_out_fw_rules(struct ps_buf *b, bool json, const struct ps_fw_ruleset *rs, const struct ps_fw_own *own,
+		    const struct ps_fw_verdict *verdicts, const struct ps_out_opts *o);
 
 /* helpers used by formatters and the CLI */
 /* "0.0.0.0:22", "[::1]:631", "*:*"; returns length */

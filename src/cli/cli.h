@@ -23,6 +23,12 @@ int cmd_list(struct cli *c, int argc, char **argv);
 int cmd_info(struct cli *c, int argc, char **argv);
 int cmd_report(struct cli *c, int argc, char **argv);
 int cmd_hidden(struct cli *c, int argc, char **argv);
+int cmd_open(struct cli *c, int argc, char **argv);
+int cmd_close(struct cli *c, int argc, char **argv);
+int cmd_enable(struct cli *c, int argc, char **argv);
+int cmd_disable(struct cli *c, int argc, char **argv);
+int cmd_rules(struct cli *c, int argc, char **argv);
+int cmd_restore(struct cli *c, int argc, char **argv);
 
 /* "portsec CMD: message" on stderr; returns EXIT_USAGE */
 int cli_usage(const struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

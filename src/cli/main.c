@@ -18,6 +18,12 @@ static const struct command commands[] = {
 	{"info", cmd_info, "what a port is, what Linux does with it here, who holds it"},
 	{"report", cmd_report, "the host report (what `portsec` alone prints)"},
 	{"hidden", cmd_hidden, "ports and backdoors hidden from the usual tools (cross-view + bind sweep)"},
+	{"open", cmd_open, "let traffic in to a port (portsec's nftables table, atomic, persistent)"},
+	{"close", cmd_close, "shut a port out (refuses to cut the running SSH session)"},
+	{"rules", cmd_rules, "portsec's firewall rules with their effective verdict; rules delete N"},
+	{"enable", cmd_enable, "default-deny for incoming traffic (opened ports, replies, ICMP allowed)"},
+	{"disable", cmd_disable, "back to default-accept for incoming traffic"},
+	{"restore", cmd_restore, "load the saved firewall rules (run at boot by portsec-firewall.service)"},
 };
 
 static void usage(FILE *f)
