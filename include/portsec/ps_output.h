@@ -15,6 +15,8 @@ struct ps_out_opts {
 	bool netns;      /* netns column */
 	bool extended;   /* -e: uid, inode, cookie */
 	bool verbose;    /* info/report: explain more */
+	const struct ps_fw_ruleset *fw; /* info/report: firewall verdicts (NULL: not read) */
+	const char *fw_error;           /* why the ruleset could not be read */
 };
 
 /* a socket-list formatter (plug-in point: table, json, jsonl) */
@@ -58,7 +60,14 @@ void ps_out_fw_verdict_json(struct ps_json *j, const struct ps_fw_ruleset *rs, c
 void ps_out_fw_verdict_text(struct ps_buf *b, const struct ps_fw_ruleset *rs, const struct ps_fw_verdict *v,
 			    const char *indent, bool verbose);
 int ps_out_fw_rules(struct ps_buf *b, bool json, const struct ps_fw_ruleset *rs, const struct ps_fw_own *own,
-		    const struct ps_fw_verdict *verdicts, const struct ps_out_opts *o);
+		    const struct ps_fw_verdict *verdicts, const struct ps_inventory *listeners,
+		    const struct ps_out_opts *o);
+
+/* how the outside reaches a listening socket: "local only", "reachable from
+ * anywhere", "blocked by ...", per family when IPv4 and IPv6 differ */
+void ps_out_fw_reach(struct ps_buf *b, const struct ps_fw_ruleset *rs, const struct ps_socket *s);
+/* the probe packet for a socket's port (family AF_INET/AF_INET6) */
+void ps_fw_pkt_for_socket(struct ps_fw_pkt *p, const struct ps_socket *s, int family);
 
 /* helpers used by formatters and the CLI */
 /* "0.0.0.0:22", "[::1]:631", "*:*"; returns length */

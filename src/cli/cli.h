@@ -48,6 +48,9 @@ int cli_bad_port(const struct cli *c, const char *what, const char *s, int err);
 int cli_uid_of(const char *name, uint32_t *uid);
 /* monotonic seconds (PORTSEC_TIMING=1 prints phase times on stderr) */
 double cli_now(void);
+/* read the nftables ruleset of this netns for verdicts; on failure sets
+ * o->fw_error and leaves o->fw NULL (never fatal) */
+void cli_read_firewall(struct ps_fw_ruleset *rs, struct ps_out_opts *o);
 /* common option: -h/--help text printer */
 void cli_print(const char *text);
 #endif

@@ -150,3 +150,17 @@ double cli_now(void)
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
+
+void cli_read_firewall(struct ps_fw_ruleset *rs, struct ps_out_opts *o)
+{
+	ps_fw_ruleset_init(rs);
+	int rc = ps_fw_read(rs, NULL);
+	if (rc == PS_OK) {
+		o->fw = rs;
+		o->fw_error = NULL;
+	} else {
+		o->fw = NULL;
+		o->fw_error = rc == PS_ERR_PERM ? "reading the nftables ruleset needs CAP_NET_ADMIN"
+						: "the nftables ruleset could not be read";
+	}
+}

@@ -734,11 +734,23 @@ int cmd_rules(struct cli *c, int argc, char **argv)
 		pkt_for(&p, e->have_src ? e->src.family : AF_INET, e->proto, e->lo, &q);
 		ps_fw_eval(&rs, &p, NULL, &v[i]);
 	}
+	/* the listeners of this namespace (no owners: cheap), each with its verdict */
+	struct ps_inv_opts io;
+	ps_inv_opts_init(&io);
+	io.protos = PS_P_TCP | PS_P_UDP;
+	io.states = 1u << PS_ST_LISTEN;
+	struct ps_inventory *inv = NULL;
+	if (ps_inventory_collect(&io, &inv) != PS_OK) {
+		ps_inventory_free(inv);
+		inv = NULL;
+		fprintf(stderr, "portsec rules: warning: listening sockets could not be listed\n");
+	}
 	struct ps_buf out;
 	cli_buf_stdout(&out);
 	struct ps_out_opts oo = {.color = c->color, .verbose = a.verbose};
-	ps_out_fw_rules(&out, a.json, &rs, &own, v, &oo);
+	ps_out_fw_rules(&out, a.json, &rs, &own, v, inv, &oo);
 	rc = cli_finish_stdout(c, &out);
+	ps_inventory_free(inv);
 	free(v);
 	ps_fw_own_free(&own);
 	ps_fw_ruleset_free(&rs);

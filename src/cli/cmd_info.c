@@ -152,9 +152,12 @@ int cmd_info(struct cli *c, int argc, char **argv)
 	struct ps_port_sysctls sys;
 	ps_sysctls_read(&sys);
 	struct ps_out_opts oo = {.color = c->color};
+	struct ps_fw_ruleset fw;
+	cli_read_firewall(&fw, &oo);
 	struct ps_buf b;
 	cli_buf_stdout(&b);
 	ps_out_info(&b, json, q, nq, inv, db, &sys, &oo);
+	ps_fw_ruleset_free(&fw);
 	int code = cli_finish_stdout(c, &b);
 	if (!json)
 		cli_report_sources(c, inv);

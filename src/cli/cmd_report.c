@@ -82,10 +82,13 @@ int cmd_report(struct cli *c, int argc, char **argv)
 	strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
 	struct ps_report_ctx ctx = {host, kernel, when};
 	struct ps_out_opts oo = {.color = c->color};
+	struct ps_fw_ruleset fw;
+	cli_read_firewall(&fw, &oo);
 	struct ps_buf b;
 	cli_buf_stdout(&b);
 	unsigned nw = 0;
 	ps_out_report(&b, json, &ctx, inv, db, &oo, &nw);
+	ps_fw_ruleset_free(&fw);
 	int code = cli_finish_stdout(c, &b);
 	/* medium or high warnings make exit 1 (the findings contract) */
 	ps_svcdb_free(db);

@@ -292,12 +292,18 @@ static void fmt_field_value(const struct field *f, const uint8_t *v, const uint8
 			    char *dst, size_t cap)
 {
 	dst[0] = 0;
-	if ((f->kind == F_SADDR || f->kind == F_DADDR) && n >= (f->v6 ? 16u : 4u)) {
+	if ((f->kind == F_SADDR || f->kind == F_DADDR) && n >= 1) {
+		/* nft compares a /24 as the first 3 bytes: pad, and count the
+		 * bytes compared (and the mask bits within them) as the prefix */
 		char a[64];
+		uint8_t full[16] = {0};
 		unsigned alen = f->v6 ? 16 : 4, bits = 0;
-		for (unsigned i = 0; i < alen; i++)
+		if (n > alen)
+			n = alen;
+		memcpy(full, v, n);
+		for (unsigned i = 0; i < n; i++)
 			bits += (unsigned)__builtin_popcount(mask ? mask[i] : 0xff);
-		ps_fmt_addr(a, sizeof a, f->v6 ? AF_INET6 : AF_INET, v);
+		ps_fmt_addr(a, sizeof a, f->v6 ? AF_INET6 : AF_INET, full);
 		if (bits == alen * 8)
 			snprintf(dst, cap, "%s", a);
 		else

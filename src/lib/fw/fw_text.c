@@ -25,16 +25,18 @@ static struct treg *slot(struct treg *r, unsigned reg)
 static void value(struct ps_buf *b, int kind, const uint8_t *d, unsigned len, const uint8_t *mask)
 {
 	char a[64];
-	if ((kind == 1 && len >= 4) || (kind == 2 && len >= 16)) {
-		ps_fmt_addr(a, sizeof a, kind == 1 ? AF_INET : AF_INET6, d);
+	if ((kind == 1 || kind == 2) && len >= 1) {
+		unsigned alen = kind == 1 ? 4u : 16u, bits = 0;
+		uint8_t full[16] = {0};
+		if (len > alen)
+			len = alen;
+		memcpy(full, d, len);
+		ps_fmt_addr(a, sizeof a, kind == 1 ? AF_INET : AF_INET6, full);
 		ps_buf_puts(b, a);
-		if (mask) {
-			unsigned bits = 0;
-			for (unsigned i = 0; i < (kind == 1 ? 4u : 16u); i++)
-				bits += (unsigned)__builtin_popcount(mask[i]);
-			if (bits != (kind == 1 ? 32u : 128u))
-				ps_buf_printf(b, "/%u", bits);
-		}
+		for (unsigned i = 0; i < len; i++)
+			bits += (unsigned)__builtin_popcount(mask ? mask[i] : 0xff);
+		if (bits != alen * 8)
+			ps_buf_printf(b, "/%u", bits);
 	} else if (kind == 3 && len >= 2) {
 		ps_buf_printf(b, "%u", (unsigned)(d[0] << 8 | d[1]));
 	} else if (kind == 4) {
@@ -99,11 +101,11 @@ void ps_fw_rule_text(const struct ps_fw_ruleset *rs, const struct ps_fw_chain *c
 			d->kind = 0;
 			if (x->a == NFT_PAYLOAD_NETWORK_HEADER) {
 				if (x->b == 9 && x->c == 1) *d = (struct treg){"ip protocol", 5};
-				else if (x->b == 12 && x->c == 4) *d = (struct treg){"ip saddr", 1};
-				else if (x->b == 16 && x->c == 4) *d = (struct treg){"ip daddr", 1};
+				else if (x->b == 12 && x->c >= 1 && x->c <= 4) *d = (struct treg){"ip saddr", 1};
+				else if (x->b == 16 && x->c >= 1 && x->c <= 4) *d = (struct treg){"ip daddr", 1};
 				else if (x->b == 6 && x->c == 1) *d = (struct treg){"ip6 nexthdr", 5};
-				else if (x->b == 8 && x->c == 16) *d = (struct treg){"ip6 saddr", 2};
-				else if (x->b == 24 && x->c == 16) *d = (struct treg){"ip6 daddr", 2};
+				else if (x->b == 8 && x->c >= 1 && x->c <= 16) *d = (struct treg){"ip6 saddr", 2};
+				else if (x->b == 24 && x->c >= 1 && x->c <= 16) *d = (struct treg){"ip6 daddr", 2};
 				else *d = (struct treg){"@nh", 0};
 			} else if (x->a == NFT_PAYLOAD_TRANSPORT_HEADER) {
 				if (x->b == 0 && x->c == 2) *d = (struct treg){strcmp(l4, "tcp") == 0 ? "tcp sport" : strcmp(l4, "udp") == 0 ? "udp sport" : "th sport", 3};

@@ -1,6 +1,7 @@
 /* out_info.c - `portsec info PORT[/PROTO] | NAME`: what a port is, what
  * Linux does with it here, and who holds it now in every namespace */
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "out_internal.h"
@@ -158,6 +159,22 @@ int ps_out_info(struct ps_buf *b, bool json, const struct ps_info_query *q, size
 						ps_json_socket(&j, inv, s, db);
 				}
 				ps_json_arr_end(&j);
+				ps_json_key(&j, "firewall");
+				if (o->fw) {
+					ps_json_obj_begin(&j);
+					for (int f = 0; f < 2; f++) {
+						struct ps_fw_pkt pk = {.family = f ? AF_INET6 : AF_INET,
+								       .l4proto = sproto == PS_PROTO_UDP ? IPPROTO_UDP : IPPROTO_TCP,
+								       .dport = port};
+						struct ps_fw_verdict v;
+						ps_fw_eval(o->fw, &pk, NULL, &v);
+						ps_json_key(&j, f ? "ipv6" : "ipv4");
+						ps_out_fw_verdict_json(&j, o->fw, &v);
+					}
+					ps_json_obj_end(&j);
+				} else {
+					ps_json_null(&j);
+				}
 				ps_json_key(&j, "counts");
 				ps_json_obj_begin(&j);
 				ps_json_key(&j, "listeners");
@@ -234,6 +251,19 @@ int ps_out_info(struct ps_buf *b, bool json, const struct ps_info_query *q, size
 				if (h.inbound || h.outbound)
 					ps_buf_printf(b, "    connections: %zu to this port here, %zu from here to remote port %u\n",
 						      h.inbound, h.outbound, port);
+			}
+			if (o->fw) {
+				ps_buf_puts(b, "  Firewall (new connections from outside, whole ruleset):\n");
+				for (int f = 0; f < 2; f++) {
+					struct ps_fw_pkt pk = {.family = f ? AF_INET6 : AF_INET,
+							       .l4proto = sproto == PS_PROTO_UDP ? IPPROTO_UDP : IPPROTO_TCP,
+							       .dport = port};
+					struct ps_fw_verdict v;
+					ps_fw_eval(o->fw, &pk, NULL, &v);
+					ps_out_fw_verdict_text(b, o->fw, &v, f ? "    IPv6: " : "    IPv4: ", o->verbose);
+				}
+			} else if (o->fw_error) {
+				ps_buf_printf(b, "  Firewall:   not evaluated (%s)\n", o->fw_error);
 			}
 			ps_buf_putc(b, '\n');
 		}

@@ -309,6 +309,16 @@ int ps_out_report(struct ps_buf *b, bool json, const struct ps_report_ctx *ctx,
 			ps_json_owners(&j, inv, s);
 			ps_json_key(&j, "owner_note");
 			ps_json_str(&j, ps_owner_note_name(s->owner_note));
+			ps_json_key(&j, "reachability");
+			if (o->fw) {
+				struct ps_buf t;
+				ps_buf_init(&t);
+				ps_out_fw_reach(&t, o->fw, s);
+				ps_json_strn(&j, t.data ? t.data : "", t.len);
+				ps_buf_free(&t);
+			} else {
+				ps_json_null(&j);
+			}
 			ps_json_obj_end(&j);
 		}
 		ps_json_arr_end(&j);
@@ -371,6 +381,8 @@ int ps_out_report(struct ps_buf *b, bool json, const struct ps_report_ctx *ctx,
 		ps_json_arr_end(&j);
 		ps_json_sources(&j, inv);
 		ps_json_warnings(&j, inv);
+		ps_json_key(&j, "firewall_error");
+		ps_json_str(&j, o->fw ? NULL : o->fw_error);
 		ps_json_obj_end(&j);
 		ps_buf_putc(b, '\n');
 		free(r.g);
@@ -415,8 +427,15 @@ int ps_out_report(struct ps_buf *b, bool json, const struct ps_report_ctx *ctx,
 			ps_buf_printf(b, "  %-11s %-15s %-*s ", pp, sv ? sv : "-", (int)aw, g->addrs);
 			owner_words(b, inv, s);
 			ps_buf_putc(b, '\n');
+			if (o->fw && ex != 2) {
+				ps_buf_printf(b, "  %s%-11s firewall: ", D, "");
+				ps_out_fw_reach(b, o->fw, s);
+				ps_buf_printf(b, "%s\n", R);
+			}
 		}
 	}
+	if (!o->fw && o->fw_error)
+		ps_buf_printf(b, "\n%sFirewall%s: not evaluated (%s)\n", B, R, o->fw_error);
 	ps_buf_printf(b, "\n%sConnections%s: %zu established TCP (%zu to local listeners), %zu time-wait, %zu connected UDP",
 		      B, R, estab_tcp, inbound, tw, udp_conn);
 	if (bound_inactive)
