@@ -1039,14 +1039,26 @@ static int hook_rank(const struct ps_fw_chain *c)
 	return c->hook == NF_INET_PRE_ROUTING ? 1 : 2;
 }
 
+struct bchain {
+	const struct ps_fw_chain *c;
+	uint64_t table_handle;
+};
+
+/* hook, then priority; equal priorities run in registration order, which
+ * the dump does not tell: table handle, then chain handle, approximates it.
+ * (The verdict does not depend on it, since only a drop is final; only
+ * which of two dropping chains is named could.) */
 static int cmp_chain(const void *a, const void *b)
 {
-	const struct ps_fw_chain *x = *(const struct ps_fw_chain *const *)a, *y = *(const struct ps_fw_chain *const *)b;
+	const struct bchain *p = a, *q = b;
+	const struct ps_fw_chain *x = p->c, *y = q->c;
 	int hx = hook_rank(x), hy = hook_rank(y);
 	if (hx != hy)
 		return hx - hy;
 	if (x->prio != y->prio)
 		return x->prio < y->prio ? -1 : 1;
+	if (p->table_handle != q->table_handle)
+		return p->table_handle < q->table_handle ? -1 : 1;
 	return x->handle < y->handle ? -1 : x->handle > y->handle;
 }
 
@@ -1077,16 +1089,22 @@ int ps_fw_eval(const struct ps_fw_ruleset *rs, const struct ps_fw_pkt *p, const 
 		return PS_ERR_INVAL;
 	struct ev e = {.rs = rs, .p = p, .out = v};
 	build_packet(&e);
-	const struct ps_fw_chain **bc = malloc((rs->nchains + 1) * sizeof *bc);
+	struct bchain *bc = malloc((rs->nchains + 1) * sizeof *bc);
 	if (!bc)
 		return PS_ERR_NOMEM;
 	size_t n = 0;
 	for (size_t i = 0; i < rs->nchains; i++)
-		if (on_path(&rs->chains[i], p, skip))
-			bc[n++] = &rs->chains[i];
+		if (on_path(&rs->chains[i], p, skip)) {
+			const struct ps_fw_chain *c = &rs->chains[i];
+			uint64_t th = 0;
+			for (size_t t = 0; t < rs->ntables; t++)
+				if (rs->tables[t].family == c->family && strcmp(rs->tables[t].name, c->table) == 0)
+					th = rs->tables[t].handle;
+			bc[n++] = (struct bchain){c, th};
+		}
 	qsort(bc, n, sizeof *bc, cmp_chain);
 	for (size_t i = 0; i < n; i++) {
-		const struct ps_fw_chain *c = bc[i];
+		const struct ps_fw_chain *c = bc[i].c;
 		e.base = v->chains_seen++;
 		v->decided_base = e.base;
 		v->any_chain = true;

@@ -1,0 +1,48 @@
+/* fuzz: nf_tables netlink dump bytes -> ruleset model, then everything that
+ * reads the model: the verdict evaluator, rule text, own-table entries */
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "portsec/portsec.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct ps_fw_ruleset rs;
+	ps_fw_ruleset_init(&rs);
+	ps_fw_parse(&rs, data, size);
+	ps_fw_parse_finish(&rs);
+	static const uint16_t ports[] = {22, 25, 110, 3306, 8080, 8443, 9450};
+	for (int f = 0; f < 2; f++)
+		for (size_t i = 0; i < sizeof ports / sizeof ports[0]; i++) {
+			struct ps_fw_pkt p = {.family = f ? AF_INET6 : AF_INET,
+					      .l4proto = (i & 1) ? IPPROTO_UDP : IPPROTO_TCP, .dport = ports[i]};
+			struct ps_fw_verdict v;
+			if (ps_fw_eval(&rs, &p, NULL, &v) == PS_OK) {
+				struct ps_buf b;
+				ps_buf_init(&b);
+				ps_fw_verdict_summary(&v, &b);
+				ps_buf_free(&b);
+			}
+		}
+	struct ps_buf b;
+	ps_buf_init(&b);
+	for (size_t i = 0; i < rs.nchains; i++)
+		for (size_t r = 0; r < rs.chains[i].nrules; r++)
+			ps_fw_rule_text(&rs, &rs.chains[i], &rs.chains[i].rules[r], &b);
+	ps_buf_free(&b);
+	struct ps_fw_own o;
+	if (ps_fw_own_from_ruleset(&rs, &o) == PS_OK) {
+		ps_buf_init(&b);
+		ps_fw_own_script(&o, &b);
+		ps_buf_free(&b);
+		ps_fw_own_free(&o);
+	}
+	struct ps_fw_manager m[PS_FW_MAX_MANAGERS];
+	ps_fw_managers(&rs, m, PS_FW_MAX_MANAGERS);
+	ps_fw_ruleset_free(&rs);
+	return 0;
+}
