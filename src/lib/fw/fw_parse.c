@@ -610,7 +610,7 @@ static int fold_set(struct ps_fw_ruleset *rs, struct ps_fw_set *s)
 {
 	struct fw_raw_elem *raw = s->raw;
 	size_t klen = s->key_len;
-	if (klen == 0 || klen > PS_FW_KEYMAX)
+	if (klen == 0 || klen > PS_FW_KEYMAX || s->nraw == 0)
 		return 0;
 	bool interval = (s->flags & NFT_SET_INTERVAL) != 0;
 	bool concat_iv = false;
