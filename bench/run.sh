@@ -5,6 +5,7 @@
 #
 #   bench/run.sh inventory [--reps N] [--cases 1k-P10,1k-P1000,100k-P10,100k-P1000]
 #   bench/run.sh hidden [--reps N]     portsec hidden (full, and cross-view only) vs unhide-tcp
+#   bench/run.sh firewall [--reps N]   open/close/verdicts vs the nft program, in a throwaway netns
 #
 # The harness is copied to a temporary directory (../shared stays untouched),
 # results go to bench/results/<timestamp>/ with portsec-ratios.md beside the
@@ -45,6 +46,15 @@ hidden)
 	python3 "$here/ratios.py" "$out/hidden.tsv" >"$out/portsec-ratios.md"
 	cat "$out/portsec-ratios.md"
 	;;
-*) echo "bench/run.sh: unknown benchmark '$sub' (inventory, hidden)" >&2; exit 2 ;;
+firewall)
+	# everything happens inside one throwaway namespace (never the host's ruleset)
+	reps=20
+	[ "${1:-}" = "--reps" ] && reps=$2
+	ns=psb-fw-$$
+	ip netns add "$ns"
+	trap 'ip netns del "$ns" 2>/dev/null; rm -rf "$work"' EXIT
+	ip netns exec "$ns" python3 "$here/fw.py" "$portsec" "$reps" "$out"
+	;;
+*) echo "bench/run.sh: unknown benchmark '$sub' (inventory, hidden, firewall)" >&2; exit 2 ;;
 esac
 echo "results: $out"

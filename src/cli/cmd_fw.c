@@ -174,7 +174,7 @@ static int parse_specs(struct cli *c, char **args, int nargs, struct req *r, siz
 	*n = 0;
 	for (int i = 0; i < nargs && rc == EXIT_OK; i++) {
 		const char *s = args[i];
-		if (!*s || strlen(s) > 4000) {
+		if (!*s || strlen(s) > 65536) {
 			rc = cli_usage(c, "invalid port spec '%s'", s);
 			break;
 		}

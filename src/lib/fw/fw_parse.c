@@ -472,8 +472,71 @@ static const char *rule_comment(struct ps_fw_ruleset *rs, const struct nftnl_rul
 	return NULL;
 }
 
+/* netlink attributes with our own bounds checks: cb(type, payload, len) */
+static bool attr_walk(const uint8_t *p, size_t len, bool (*cb)(void *ctx, uint16_t type, const uint8_t *v, size_t n),
+		      void *ctx)
+{
+	size_t off = 0;
+	while (len - off >= 4) {
+		uint16_t al, at;
+		memcpy(&al, p + off, 2);
+		memcpy(&at, p + off + 2, 2);
+		if (al < 4 || al > len - off)
+			return false;
+		if (!cb(ctx, (uint16_t)(at & NLA_TYPE_MASK), p + off + 4, al - 4u))
+			return false;
+		off += NLA_ALIGN(al);
+		if (off > len)
+			break;
+	}
+	return true;
+}
+
+static bool has_name(void *ctx, uint16_t type, const uint8_t *v, size_t n)
+{
+	if (type == NFTA_EXPR_NAME) {
+		if (n == 0 || v[n - 1] != 0 || v[0] == 0)
+			return false;
+		*(bool *)ctx = true;
+	}
+	return true;
+}
+
+static bool expr_ok(void *ctx, uint16_t type, const uint8_t *v, size_t n)
+{
+	(void)ctx;
+	if (type != NFTA_LIST_ELEM)
+		return true;
+	bool named = false;
+	return attr_walk(v, n, has_name, &named) && named;
+}
+
+static bool rule_attr_ok(void *ctx, uint16_t type, const uint8_t *v, size_t n)
+{
+	(void)ctx;
+	if (type == NFTA_RULE_EXPRESSIONS)
+		return attr_walk(v, n, expr_ok, NULL);
+	return true;
+}
+
+/* libnftnl 1.2.4 trusts that every expression has a name (a missing
+ * NFTA_EXPR_NAME crashes it: found by fuzzing); check before handing over */
+static bool rule_msg_ok(const struct nlmsghdr *nlh)
+{
+	size_t hl = NLMSG_LENGTH(sizeof(struct nfgenmsg));
+	if (nlh->nlmsg_len < hl)
+		return false;
+	const uint8_t *p = (const uint8_t *)nlh + NLMSG_ALIGN(hl);
+	size_t n = nlh->nlmsg_len > NLMSG_ALIGN(hl) ? nlh->nlmsg_len - NLMSG_ALIGN(hl) : 0;
+	return attr_walk(p, n, rule_attr_ok, NULL);
+}
+
 static int on_rule(struct ps_fw_ruleset *rs, const struct nlmsghdr *nlh)
 {
+	if (!rule_msg_ok(nlh)) {
+		rs->nskipped++;
+		return 0;
+	}
 	struct nftnl_rule *r = nftnl_rule_alloc();
 	if (!r)
 		return PS_ERR_NOMEM;
