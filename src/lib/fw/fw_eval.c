@@ -576,6 +576,29 @@ static void fmt_nat(const struct ps_fw_expr *x, bool v6, char *dst, size_t cap)
 
 /* ---- one rule ---- */
 
+/* a verdict from an immediate or a verdict map; true when it ends the rule */
+static bool take_verdict(struct rres *rr, int32_t vd, const char *chain)
+{
+	switch (vd) {
+	case NFT_JUMP: rr->v = V_JUMP; rr->chain = chain; return true;
+	case NFT_GOTO: rr->v = V_GOTO; rr->chain = chain; return true;
+	case NFT_RETURN: rr->v = V_RETURN; return true;
+	case NFT_CONTINUE: return false;
+	case NFT_BREAK: rr->match = false; return true;
+	default:
+		if ((vd & NF_VERDICT_MASK) == NF_ACCEPT) {
+			rr->v = V_ACCEPT;
+		} else if ((vd & NF_VERDICT_MASK) == NF_DROP) {
+			rr->v = V_DROP;
+		} else {
+			rr->v = V_UNKNOWN;
+			snprintf(rr->detail, sizeof rr->detail, "%s",
+				 (vd & NF_VERDICT_MASK) == NF_QUEUE ? "queued to a userspace program" : "unusual verdict");
+		}
+		return true;
+	}
+}
+
 static void eval_rule(struct ev *e, const struct ps_fw_chain *c, const struct ps_fw_rule *rule, struct rres *rr)
 {
 	struct regs R;
@@ -775,19 +798,8 @@ static void eval_rule(struct ev *e, const struct ps_fw_chain *c, const struct ps
 					add_cond(rr, "unknown: map without verdict", true);
 					break;
 				}
-				int32_t vd = hit->verdict;
-				switch (vd) {
-				case NFT_JUMP: rr->v = V_JUMP; rr->chain = hit->chain; return;
-				case NFT_GOTO: rr->v = V_GOTO; rr->chain = hit->chain; return;
-				case NFT_RETURN: rr->v = V_RETURN; return;
-				case NFT_CONTINUE: break;
-				case NFT_BREAK: rr->match = false; return;
-				default:
-					if ((vd & NF_VERDICT_MASK) == NF_ACCEPT) rr->v = V_ACCEPT;
-					else if ((vd & NF_VERDICT_MASK) == NF_DROP) rr->v = V_DROP;
-					else { rr->v = V_UNKNOWN; snprintf(rr->detail, sizeof rr->detail, "queue/other verdict from map"); }
+				if (take_verdict(rr, hit->verdict, hit->chain))
 					return;
-				}
 				break;
 			}
 			if (dof < 0 || !hit->data || (unsigned)dof + s->data_len > NREGB) {
@@ -799,23 +811,8 @@ static void eval_rule(struct ev *e, const struct ps_fw_chain *c, const struct ps
 		}
 		case PS_FWX_IMM:
 			if (x->dreg == 0) {
-				int32_t vd = x->verdict;
-				switch (vd) {
-				case NFT_JUMP: rr->v = V_JUMP; rr->chain = x->str; return;
-				case NFT_GOTO: rr->v = V_GOTO; rr->chain = x->str; return;
-				case NFT_RETURN: rr->v = V_RETURN; return;
-				case NFT_CONTINUE: break;
-				case NFT_BREAK: rr->match = false; return;
-				default:
-					if ((vd & NF_VERDICT_MASK) == NF_ACCEPT) rr->v = V_ACCEPT;
-					else if ((vd & NF_VERDICT_MASK) == NF_DROP) rr->v = V_DROP;
-					else {
-						rr->v = V_UNKNOWN;
-						snprintf(rr->detail, sizeof rr->detail, "%s",
-							 (vd & NF_VERDICT_MASK) == NF_QUEUE ? "queued to a userspace program" : "unusual verdict");
-					}
+				if (take_verdict(rr, x->verdict, x->str))
 					return;
-				}
 			} else if (!store(&R, x->dreg, x->data, x->len, 0)) {
 				add_cond(rr, "unknown: bad immediate", true);
 			}
