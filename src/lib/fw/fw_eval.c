@@ -165,6 +165,16 @@ static bool iif_is_lo(const struct ps_fw_pkt *p)
 	return p->have_iif && strcmp(p->iif, "lo") == 0;
 }
 
+/* the symbolic field (index + 1) among len register bytes at off, or 0 */
+static unsigned taint_in(const struct regs *r, unsigned off, unsigned len)
+{
+	unsigned tf = 0;
+	for (unsigned k = 0; k < len && off + k < NREGB; k++)
+		if (r->taint[off + k])
+			tf = r->taint[off + k];
+	return tf;
+}
+
 /* store n concrete bytes (zero-padded to a u32 like nft_reg_store8/16) */
 static bool store(struct regs *r, unsigned reg, const void *val, unsigned n, uint8_t taint)
 {
@@ -675,10 +685,7 @@ static void eval_rule(struct ev *e, const struct ps_fw_chain *c, const struct ps
 				add_cond(rr, "unknown: bad cmp", true);
 				break;
 			}
-			unsigned tf = 0;
-			for (unsigned k = 0; k < x->len; k++)
-				if (R.taint[so + k])
-					tf = R.taint[so + k];
+			unsigned tf = taint_in(&R, (unsigned)so, x->len);
 			if (tf) {
 				const struct field *f = &e->f[tf - 1];
 				/* the loopback interface is never the one an outside packet comes in on */
@@ -717,10 +724,7 @@ static void eval_rule(struct ev *e, const struct ps_fw_chain *c, const struct ps
 				add_cond(rr, "unknown: bad range", true);
 				break;
 			}
-			unsigned tf = 0;
-			for (unsigned k = 0; k < x->len; k++)
-				if (R.taint[so + k])
-					tf = R.taint[so + k];
+			unsigned tf = taint_in(&R, (unsigned)so, x->len);
 			if (tf) {
 				const struct field *f = &e->f[tf - 1];
 				char v2[96];
