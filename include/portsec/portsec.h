@@ -7,6 +7,7 @@
 #include "ps_inventory.h"
 #include "ps_services.h"
 #include "ps_probe.h"
+#include "ps_scan.h"
 #include "ps_fw.h"
 #include "ps_hidden.h"
 #include "ps_output.h"

@@ -7,6 +7,7 @@
 #include "ps_services.h"
 #include "ps_hidden.h"
 #include "ps_fw.h"
+#include "ps_scan.h"
 
 struct ps_out_opts {
 	bool color;      /* ANSI colour (only on a TTY) */
@@ -68,6 +69,21 @@ int ps_out_fw_rules(struct ps_buf *b, bool json, const struct ps_fw_ruleset *rs,
 void ps_out_fw_reach(struct ps_buf *b, const struct ps_fw_ruleset *rs, const struct ps_socket *s);
 /* the probe packet for a socket's port (family AF_INET/AF_INET6) */
 void ps_fw_pkt_for_socket(struct ps_fw_pkt *p, const struct ps_socket *s, int family);
+
+/* `portsec scan`: format "normal" (nmap-like), "xml" (nmap.dtd 1.05),
+ * "grepable", "jsonl" (one host per line, then stats), "json" */
+struct ps_scan_meta {
+	const char *version;   /* portsec version */
+	const char *args;      /* the command line */
+	bool reason;           /* --reason: a REASON column */
+	bool open_only;        /* --open */
+	bool all;              /* --all: no folding */
+	bool versions;         /* -sV: VERSION column */
+	bool stats;            /* -v: probe statistics */
+};
+int ps_out_scan(struct ps_buf *b, const char *format, const struct ps_scan_result *r, const struct ps_svcdb *db,
+		const struct ps_scan_meta *m);
+void ps_out_scan_xml_head(struct ps_buf *b, const struct ps_scan_result *r, const struct ps_scan_meta *m);
 
 /* helpers used by formatters and the CLI */
 /* "0.0.0.0:22", "[::1]:631", "*:*"; returns length */

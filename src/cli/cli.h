@@ -23,6 +23,7 @@ int cmd_list(struct cli *c, int argc, char **argv);
 int cmd_info(struct cli *c, int argc, char **argv);
 int cmd_report(struct cli *c, int argc, char **argv);
 int cmd_hidden(struct cli *c, int argc, char **argv);
+int cmd_scan(struct cli *c, int argc, char **argv);
 int cmd_open(struct cli *c, int argc, char **argv);
 int cmd_close(struct cli *c, int argc, char **argv);
 int cmd_enable(struct cli *c, int argc, char **argv);

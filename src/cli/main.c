@@ -17,6 +17,7 @@ static const struct command commands[] = {
 	{"list", cmd_list, "every socket, its owners, in every namespace (ss/netstat flags)"},
 	{"info", cmd_info, "what a port is, what Linux does with it here, who holds it"},
 	{"report", cmd_report, "the host report (what `portsec` alone prints)"},
+	{"scan", cmd_scan, "which ports of which hosts answer, as nmap reports them (SYN, connect, UDP)"},
 	{"hidden", cmd_hidden, "ports and backdoors hidden from the usual tools (cross-view + bind sweep)"},
 	{"open", cmd_open, "let traffic in to a port (portsec's nftables table, atomic, persistent)"},
 	{"close", cmd_close, "shut a port out (refuses to cut the running SSH session)"},

@@ -6,6 +6,11 @@
                                                   exits after 150 s at most
   netpeer.py probe tcp|udp HOST PORT              prints open / closed / timeout (1 s bound)
   netpeer.py hold HOST PORT                       connects and keeps the connection 150 s at most
+  netpeer.py target NAME TCP UDP DNSPORT SSHPORT HTTPPORT
+                                                  scan target: dual-stack TCP listeners (SSHPORT
+                                                  greets like OpenSSH, HTTPPORT answers a HEAD),
+                                                  UDP echo on UDP, and on DNSPORT a server that
+                                                  answers only a well-formed DNS query; 150 s
 """
 import ctypes, select, socket, sys, time
 
@@ -72,6 +77,63 @@ def hold(host, port):
     time.sleep(150)
 
 
+def dns_ok(d):
+    """a well-formed DNS query: header, QR=0, one question of sane labels"""
+    if len(d) < 17 or d[2] & 0x80 or int.from_bytes(d[4:6], "big") != 1:
+        return False
+    i = 12
+    while i < len(d) and d[i]:
+        if d[i] > 63:
+            return False
+        i += d[i] + 1
+    return i + 5 <= len(d)
+
+
+def target(name, tcp, udp, dns, ssh, http):
+    setname(name)
+    socks = []
+    for p in tcp + [x for x in (ssh, http) if x]:
+        s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        s.bind(("::", p)); s.listen(512); socks.append(("tcp", p, s))
+    for p in udp + ([dns] if dns else []):
+        s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        s.bind(("::", p)); socks.append(("udp", p, s))
+    print("ready", flush=True)
+    conns = []
+    end = time.time() + 150
+    while time.time() < end:
+        r, _, _ = select.select([s for _, _, s in socks] + conns, [], [], 0.5)
+        for s in r:
+            if s in conns:
+                try:
+                    d = s.recv(512)
+                except OSError:
+                    d = b""
+                if d.startswith(b"HEAD"):
+                    s.sendall(b"HTTP/1.0 200 OK\r\nServer: nginx/1.22.1\r\nContent-Length: 0\r\n\r\n")
+                conns.remove(s); s.close()
+                continue
+            kind, p, _ = [x for x in socks if x[2] is s][0]
+            if kind == "tcp":
+                c, _ = s.accept()
+                if p == ssh:
+                    c.sendall(b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n"); c.close()
+                elif p == http:
+                    conns.append(c)
+                else:
+                    c.close()
+            else:
+                data, addr = s.recvfrom(2048)
+                if p == dns:
+                    if dns_ok(data):
+                        s.sendto(data[:2] + b"\x81\x80" + data[4:], addr)
+                else:
+                    s.sendto(b"pong", addr)
+
+
 if __name__ == "__main__":
     a = sys.argv[1:]
     ports = lambda x: [int(p) for p in x.split(",") if p]
@@ -79,5 +141,7 @@ if __name__ == "__main__":
         serve(a[1], ports(a[2]), ports(a[3]))
     elif a[0] == "probe":
         probe(a[1], a[2], int(a[3]))
+    elif a[0] == "target":
+        target(a[1], ports(a[2]), ports(a[3]), int(a[4]), int(a[5]), int(a[6]))
     elif a[0] == "hold":
         hold(a[1], int(a[2]))

@@ -1,0 +1,515 @@
+/* scan_udp.c - the UDP engine (no privilege needed).
+ *
+ * One unconnected UDP socket per family sends the protocol payload of each
+ * port (an empty datagram where none is known).  Answers come back on the
+ * socket (open, udp-response); ICMP errors come back on its error queue
+ * (IP_RECVERR), which names the original destination: port-unreachable is
+ * closed, any other unreachable is filtered, silence is open|filtered.
+ *
+ * Linux targets send about one port-unreachable per second per peer after a
+ * burst of 6 (net.ipv4.icmp_ratelimit), so after the fast pass most closed
+ * ports are silent too.  The resolution phase tells them apart at the
+ * target's pace: per host it probes the silent ports one at a time at an
+ * interval d, and whenever some of those stayed silent it sends one "canary"
+ * to a port known to be closed.  Canary answered: the target had ICMP to
+ * spare, so the silent ports are open|filtered (d shrinks).  Canary silent:
+ * the limit swallowed the answers, the ports go back in the queue and d
+ * grows.  What the time budget leaves undecided is reported as such
+ * (reason icmp-rate-limited), never guessed. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/errqueue.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "portsec/ps_error.h"
+#include "scan_int.h"
+
+#define UBATCH 64
+
+struct uhost {
+	uint32_t *q;          /* silent slots still to resolve */
+	size_t qn, qhead;
+	uint32_t pend[8];
+	unsigned npend, k;     /* ports in this round, round size */
+	double d, next;
+	bool canary_out, canary_ok;
+	double canary_at;
+	uint32_t canary_slot;  /* a slot known closed (port-unreach) */
+	bool have_canary, limited, done;
+	unsigned fails;       /* canaries in a row that stayed silent */
+	uint64_t icmp_resolve;
+};
+
+struct uctx {
+	struct scan_pass *p;
+	int fd4, fd6;
+	struct uhost *uh;      /* resolution phase only */
+	double last_icmp_ms;
+};
+
+static int open_udp(int family, uint16_t *port)
+{
+	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	int one = 1, sz = 8 << 20;
+	setsockopt(fd, family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6, family == AF_INET ? IP_RECVERR : IPV6_RECVERR,
+		   &one, sizeof one);
+	if (family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof sz) != 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
+	struct sockaddr_storage ss;
+	memset(&ss, 0, sizeof ss);
+	ss.ss_family = (sa_family_t)family;
+	socklen_t sl = family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+	/* the same port for both families when we can */
+	((struct sockaddr_in *)&ss)->sin_port = htons(*port);
+	if (bind(fd, (struct sockaddr *)&ss, sl) != 0) {
+		((struct sockaddr_in *)&ss)->sin_port = 0;
+		if (bind(fd, (struct sockaddr *)&ss, sl) != 0) {
+			close(fd);
+			return -1;
+		}
+	}
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+		*port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	return fd;
+}
+
+static void sa_fill(struct sockaddr_storage *ss, socklen_t *sl, const struct ps_host_addr *H, uint16_t port)
+{
+	memset(ss, 0, sizeof *ss);
+	if (H->family == AF_INET) {
+		struct sockaddr_in *sa = (struct sockaddr_in *)ss;
+		sa->sin_family = AF_INET, sa->sin_port = htons(port);
+		memcpy(&sa->sin_addr, H->addr, 4);
+		*sl = sizeof *sa;
+	} else {
+		struct sockaddr_in6 *sa = (struct sockaddr_in6 *)ss;
+		sa->sin6_family = AF_INET6, sa->sin6_port = htons(port);
+		memcpy(&sa->sin6_addr, H->addr, 16);
+		*sl = sizeof *sa;
+	}
+}
+
+static bool sa_parse(const struct sockaddr_storage *ss, int *family, uint8_t addr[16], uint16_t *port)
+{
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *sa = (const struct sockaddr_in *)ss;
+		*family = AF_INET;
+		memcpy(addr, &sa->sin_addr, 4);
+		*port = ntohs(sa->sin_port);
+		return true;
+	}
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sa = (const struct sockaddr_in6 *)ss;
+		*family = AF_INET6;
+		memcpy(addr, &sa->sin6_addr, 16);
+		*port = ntohs(sa->sin6_port);
+		return true;
+	}
+	return false;
+}
+
+static int send_one(struct uctx *u, uint64_t t)
+{
+	struct scan_pass *p = u->p;
+	const struct ps_host_addr *H = &p->hosts[t % p->nhosts];
+	uint16_t port = p->ports[t / p->nhosts];
+	size_t len;
+	const uint8_t *pl = ps_udp_payload(port, &len, NULL);
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	sa_fill(&ss, &sl, H, port);
+	int fd = H->family == AF_INET ? u->fd4 : u->fd6;
+	p->tries[t]++;
+	p->sent_us[t] = scan_now_us(p);
+	p->stats->sent++;
+	if (p->tries[t] > 1)
+		p->stats->retransmits++;
+	for (int spin = 0; spin < 100; spin++) {
+		if (sendto(fd, pl ? pl : (const uint8_t *)"", len, 0, (struct sockaddr *)&ss, sl) >= 0)
+			return PS_OK;
+		if (errno == EAGAIN || errno == ENOBUFS || errno == EINTR) {
+			struct timespec ts = {0, 200000};
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		/* an ICMP error of an earlier probe also sets the socket's pending
+		 * error, which this sendto() reported instead of sending (the
+		 * error queue still holds the details): send again */
+		if (errno == ECONNREFUSED || errno == EHOSTUNREACH || errno == ENETUNREACH ||
+		    errno == EPROTO || errno == ENOPROTOOPT || errno == EACCES)
+			continue;
+		/* EPERM from a local firewall, no route: the timeout tells */
+		return PS_OK;
+	}
+	return PS_OK;
+}
+
+static void on_icmp(struct uctx *u, int family, const uint8_t *addr, uint16_t port, uint8_t origin, uint8_t type,
+		    uint8_t code)
+{
+	struct scan_pass *p = u->p;
+	long h = scan_host_find(p, family, addr);
+	int32_t slot = p->slot_of_port[port];
+	if (h < 0 || slot < 0)
+		return;
+	atomic_fetch_add(&p->icmp_errors, 1);
+	u->last_icmp_ms = ps_mono_ms();
+	uint64_t t = scan_t(p, (size_t)h, (size_t)slot);
+	bool v4 = origin == SO_EE_ORIGIN_ICMP;
+	if ((v4 && type == 3 && code == 3) || (!v4 && type == 1 && code == 4)) {
+		scan_answer(p, t, PS_PST_CLOSED, PS_RS_PORT_UNREACH, 0, true);
+		scan_host_answer(p, (size_t)h, PS_RS_PORT_UNREACH, 0);
+		if (u->uh) {
+			struct uhost *x = &u->uh[h];
+			x->icmp_resolve++;
+			if (x->canary_out && (uint32_t)slot == x->canary_slot)
+				x->canary_ok = true;
+		}
+		return;
+	}
+	uint8_t st, rs;
+	if (ps_icmp_verdict(v4 ? AF_INET : AF_INET6, type, code, &st, &rs))
+		scan_answer(p, t, st, rs, 0, true);
+}
+
+static void drain(struct uctx *u, int fd)
+{
+	struct scan_pass *p = u->p;
+	for (int round = 0; round < 256; round++) {
+		/* errors first */
+		char ctl[512];
+		uint8_t data[512];
+		struct sockaddr_storage name;
+		struct iovec iov = {data, sizeof data};
+		struct msghdr m = {.msg_name = &name, .msg_namelen = sizeof name, .msg_iov = &iov, .msg_iovlen = 1,
+				   .msg_control = ctl, .msg_controllen = sizeof ctl};
+		ssize_t r = recvmsg(fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT);
+		if (r >= 0) {
+			int fam;
+			uint8_t addr[16];
+			uint16_t port;
+			if (!sa_parse(&name, &fam, addr, &port))
+				continue;
+			for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+				if (!((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
+				      (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR)))
+					continue;
+				struct sock_extended_err ee;
+				memcpy(&ee, CMSG_DATA(c), sizeof ee);
+				if (ee.ee_origin == SO_EE_ORIGIN_ICMP || ee.ee_origin == SO_EE_ORIGIN_ICMP6)
+					on_icmp(u, fam, addr, port, ee.ee_origin, ee.ee_type, ee.ee_code);
+			}
+			continue;
+		}
+		m.msg_namelen = sizeof name;
+		m.msg_control = NULL, m.msg_controllen = 0;
+		r = recvmsg(fd, &m, MSG_DONTWAIT);
+		if (r < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			continue; /* a pending error reported through recv */
+		}
+		int fam;
+		uint8_t addr[16];
+		uint16_t port;
+		if (!sa_parse(&name, &fam, addr, &port))
+			continue;
+		long h = scan_host_find(p, fam, addr);
+		int32_t slot = p->slot_of_port[port];
+		if (h < 0 || slot < 0) {
+			atomic_fetch_add(&p->invalid, 1);
+			continue;
+		}
+		scan_answer(p, scan_t(p, (size_t)h, (size_t)slot), PS_PST_OPEN, PS_RS_UDP_RESPONSE, 0, true);
+		scan_host_answer(p, (size_t)h, PS_RS_UDP_RESPONSE, 0);
+	}
+}
+
+static void pump(struct uctx *u, int timeout_ms)
+{
+	struct pollfd pf[2];
+	nfds_t n = 0;
+	if (u->fd4 >= 0)
+		pf[n++] = (struct pollfd){.fd = u->fd4, .events = POLLIN};
+	if (u->fd6 >= 0)
+		pf[n++] = (struct pollfd){.fd = u->fd6, .events = POLLIN};
+	if (poll(pf, n, timeout_ms) <= 0)
+		return;
+	for (nfds_t i = 0; i < n; i++)
+		if (pf[i].revents & (POLLIN | POLLERR))
+			drain(u, pf[i].fd);
+}
+
+static bool stopped(const struct scan_pass *p)
+{
+	return p->o->stop && *p->o->stop;
+}
+
+/* phase 1: every port, paced, retried; silence -> open|filtered for now */
+static int fast_pass(struct uctx *u)
+{
+	struct scan_pass *p = u->p;
+	const struct ps_timing *tm = p->tm;
+	const struct ps_scan_opts *o = p->o;
+	struct ps_perm perm;
+	ps_perm_init(&perm, p->n, o->seed_given ? o->seed : ((uint64_t)p->key[0] << 32 | p->key[5]));
+	uint64_t total = ps_shard_len(p->n, o->shard_k, o->shard_n), next = 0, decided = 0;
+	/* UDP has no congestion signal worth adapting to here: a fixed pace */
+	struct pacer pc;
+	pacer_init(&pc, tm->max_rate > 0 ? tm->max_rate : 1e6);
+	struct fifo q = {0};
+	unsigned tries = tm->max_retries < 1 ? 1 : 2; /* silence twice is enough: phase 2 decides */
+	double last_prog = 0;
+	while ((next < total || q.len) && !stopped(p)) {
+		unsigned budget = pacer_take(&pc, UBATCH), used = 0;
+		uint32_t to = scan_timeout_us(p), now_us = scan_now_us(p);
+		while (q.len) {
+			uint64_t t = q.v[q.head];
+			if (atomic_load(&p->st[t]) != PS_PST_NONE) {
+				q.head = (q.head + 1) % q.cap, q.len--, decided++;
+				continue;
+			}
+			if (now_us - p->sent_us[t] < to)
+				break;
+			if (p->tries[t] >= tries) {
+				uint8_t none = PS_PST_NONE;
+				if (atomic_compare_exchange_strong(&p->st[t], &none, PS_PST_OPEN_FILTERED))
+					p->rs[t] = PS_RS_NO_RESPONSE;
+				q.head = (q.head + 1) % q.cap, q.len--, decided++;
+				continue;
+			}
+			if (used >= budget)
+				break;
+			q.head = (q.head + 1) % q.cap, q.len--;
+			send_one(u, t);
+			fifo_push(&q, t);
+			used++;
+		}
+		while (used < budget && next < total) {
+			uint64_t t = scan_target_of(p, &perm, next++);
+			send_one(u, t);
+			if (fifo_push(&q, t) != PS_OK) {
+				fifo_free(&q);
+				return PS_ERR_NOMEM;
+			}
+			used++;
+		}
+		if (used < budget)
+			pc.tokens += budget - used;
+		pump(u, used ? 0 : 1);
+		scan_progress(p, "udp", decided, total, pc.rate, &last_prog);
+	}
+	pump(u, 5);
+	fifo_free(&q);
+	return PS_OK;
+}
+
+/* phase 2: tell closed from open|filtered at the target's ICMP pace */
+static int resolve(struct uctx *u)
+{
+	struct scan_pass *p = u->p;
+	const struct ps_scan_opts *o = p->o;
+	struct uhost *uh = calloc(p->nhosts, sizeof *uh);
+	if (!uh)
+		return PS_ERR_NOMEM;
+	size_t active = 0;
+	uint64_t total = 0;
+	for (size_t h = 0; h < p->nhosts; h++) {
+		struct uhost *x = &uh[h];
+		x->done = true;
+		size_t silent = 0;
+		for (size_t s = 0; s < p->nports; s++) {
+			uint64_t t = scan_t(p, h, s);
+			uint8_t st = atomic_load(&p->st[t]);
+			if (st == PS_PST_CLOSED && p->rs[t] == PS_RS_PORT_UNREACH && !x->have_canary)
+				x->canary_slot = (uint32_t)s, x->have_canary = true;
+			silent += st == PS_PST_OPEN_FILTERED && p->rs[t] == PS_RS_NO_RESPONSE;
+		}
+		if (!silent || !x->have_canary)
+			continue; /* nothing to tell apart, or the host never sends ICMP */
+		x->q = malloc(silent * sizeof *x->q);
+		if (!x->q) {
+			for (size_t k = 0; k < h; k++)
+				free(uh[k].q);
+			free(uh);
+			return PS_ERR_NOMEM;
+		}
+		for (size_t s = 0; s < p->nports; s++) {
+			uint64_t t = scan_t(p, h, s);
+			if (atomic_load(&p->st[t]) == PS_PST_OPEN_FILTERED && p->rs[t] == PS_RS_NO_RESPONSE)
+				x->q[x->qn++] = (uint32_t)s;
+		}
+		x->done = false;
+		x->d = 200; /* ms per token; grows to the target's pace when a canary stays silent */
+		x->k = 4;
+		x->next = ps_mono_ms();
+		active++;
+		total += x->qn;
+	}
+	u->uh = uh;
+	double start = ps_mono_ms();
+	uint64_t budget = o->udp_budget_ms ? o->udp_budget_ms : 0;
+	double last_prog = 0;
+	uint64_t resolved = 0;
+	const unsigned K = 8;
+	while (active && !stopped(p)) {
+		double now = ps_mono_ms();
+		if (budget && now - start > (double)budget)
+			break;
+		if (p->tm->host_timeout_ms && now - p->t0 > (double)p->tm->host_timeout_ms)
+			break;
+		double wake = now + 50;
+		double to_ms = scan_timeout_us(p) / 1000.0 + 2;
+		for (size_t h = 0; h < p->nhosts; h++) {
+			struct uhost *x = &uh[h];
+			if (x->done)
+				continue;
+			if (x->canary_out) {
+				/* the round's answers are in after one timeout */
+				if (now - x->canary_at < to_ms) {
+					if (x->canary_at + to_ms < wake)
+						wake = x->canary_at + to_ms;
+					continue;
+				}
+				x->canary_out = false;
+				unsigned closed = 0;
+				for (unsigned i = 0; i < x->npend; i++) {
+					uint64_t t = scan_t(p, h, x->pend[i]);
+					if (atomic_load(&p->st[t]) != PS_PST_OPEN_FILTERED || p->rs[t] != PS_RS_NO_RESPONSE) {
+						closed += atomic_load(&p->st[t]) == PS_PST_CLOSED;
+						resolved++;
+						continue;
+					}
+					if (x->canary_ok) {
+						/* the canary, sent right behind it, still found a
+						 * token: a closed port would have had one too */
+						p->rs[t] = PS_RS_NONE;
+						resolved++;
+					} else
+						x->q[--x->qhead] = x->pend[i]; /* again, later */
+				}
+				if (x->canary_ok) {
+					x->d = x->d * 0.9 < 5 ? 5 : x->d * 0.9;
+					x->fails = 0;
+					if (x->k < K)
+						x->k++;
+				} else {
+					x->d = x->d * 1.25 > 5000 ? 5000 : x->d * 1.25;
+					x->limited = true;
+					x->k = closed > 1 ? closed : 1;
+					if (++x->fails >= 20) { /* the host stopped answering at all */
+						x->done = true;
+						active--;
+						continue;
+					}
+				}
+				/* wait until the tokens this round used are back */
+				x->next = now + x->d * (closed + 1);
+				x->npend = 0;
+			}
+			if (now < x->next) {
+				if (x->next < wake)
+					wake = x->next;
+				continue;
+			}
+			while (x->qhead < x->qn) {
+				uint64_t t = scan_t(p, h, x->q[x->qhead]);
+				if (atomic_load(&p->st[t]) == PS_PST_OPEN_FILTERED && p->rs[t] == PS_RS_NO_RESPONSE)
+					break;
+				x->qhead++, resolved++;
+			}
+			if (x->qhead >= x->qn) {
+				x->done = true;
+				active--;
+				continue;
+			}
+			/* a round: k silent ports and the canary, back to back */
+			x->npend = 0;
+			while (x->npend < x->k && x->qhead < x->qn) {
+				uint32_t sl = x->q[x->qhead++];
+				uint64_t t = scan_t(p, h, sl);
+				if (atomic_load(&p->st[t]) != PS_PST_OPEN_FILTERED || p->rs[t] != PS_RS_NO_RESPONSE) {
+					resolved++;
+					continue;
+				}
+				send_one(u, t);
+				x->pend[x->npend++] = sl;
+			}
+			x->canary_out = true, x->canary_ok = false, x->canary_at = ps_mono_ms();
+			send_one(u, scan_t(p, h, x->canary_slot));
+			if (x->canary_at + to_ms < wake)
+				wake = x->canary_at + to_ms;
+		}
+		double w = wake - ps_mono_ms();
+		pump(u, w <= 0 ? 0 : w > 50 ? 50 : (int)w + 1);
+		scan_progress(p, "udp-resolve", resolved, total, 0, &last_prog);
+	}
+	/* statistics and what the budget left undecided */
+	double secs = (ps_mono_ms() - start) / 1000.0;
+	uint64_t icmp = 0;
+	for (size_t h = 0; h < p->nhosts; h++) {
+		struct uhost *x = &uh[h];
+		icmp += x->icmp_resolve;
+		if (x->limited)
+			p->stats->rate_limited_icmp = true;
+		if (!x->q)
+			continue;
+		for (size_t s = 0; s < p->nports; s++) {
+			uint64_t t = scan_t(p, h, s);
+			if (atomic_load(&p->st[t]) == PS_PST_OPEN_FILTERED && p->rs[t] == PS_RS_NO_RESPONSE) {
+				p->rs[t] = PS_RS_RATE_LIMITED;
+				p->stats->udp_unresolved++;
+			}
+		}
+		free(x->q);
+	}
+	for (uint64_t t = 0; t < p->n; t++)
+		if (atomic_load(&p->st[t]) == PS_PST_OPEN_FILTERED && p->rs[t] == PS_RS_NONE)
+			p->rs[t] = PS_RS_NO_RESPONSE;
+	if (secs > 0.5)
+		p->stats->icmp_per_s = (double)icmp / secs;
+	u->uh = NULL;
+	free(uh);
+	return PS_OK;
+}
+
+int scan_udp_pass(struct scan_pass *p)
+{
+	struct uctx u = {.p = p, .fd4 = -1, .fd6 = -1};
+	bool v4 = false, v6 = false;
+	for (size_t h = 0; h < p->nhosts; h++)
+		if (p->hosts[h].family == AF_INET)
+			v4 = true;
+		else
+			v6 = true;
+	uint16_t port = p->sport;
+	if (v4 && (u.fd4 = open_udp(AF_INET, &port)) < 0)
+		return PS_ERR_SYS;
+	if (v6 && (u.fd6 = open_udp(AF_INET6, &port)) < 0) {
+		if (u.fd4 >= 0)
+			close(u.fd4);
+		return PS_ERR_SYS;
+	}
+	int rc = fast_pass(&u);
+	if (rc == PS_OK && !stopped(p))
+		rc = resolve(&u);
+	p->stats->replies += atomic_load(&p->replies);
+	p->stats->icmp_errors += atomic_load(&p->icmp_errors);
+	if (u.fd4 >= 0)
+		close(u.fd4);
+	if (u.fd6 >= 0)
+		close(u.fd6);
+	return rc;
+}
