@@ -263,7 +263,8 @@ struct ps_scan_host {
 	bool local;              /* an address of this namespace (or loopback) */
 	bool timed_out;          /* --host-timeout hit */
 	uint32_t counts[3][PS_PST_MAX]; /* [0] tcp, [1] udp, [2] both */
-	uint8_t common[2];       /* per proto: the most common state (folded) */
+	uint8_t common[2];       /* per proto: the most common state (not kept port by port) */
+	struct { uint8_t reason; uint32_t count; } common_reasons[2][4]; /* its reasons */
 	struct ps_scan_port *ports; /* the non-folded ports, sorted by proto, port */
 	size_t nports;
 	uint32_t srtt_us, rttvar_us, to_us;

@@ -170,6 +170,9 @@ static void drop_iface_broadcasts(struct tgt_ctx *x, struct ps_targets *t, bool 
 		for (struct ifaddrs *f = ifa; f && !bc; f = f->ifa_next)
 			if (f->ifa_broadaddr && (f->ifa_flags & 0x2 /* IFF_BROADCAST */) && f->ifa_addr &&
 			    f->ifa_addr->sa_family == AF_INET && t->a[i].family == AF_INET &&
+			    /* without "brd" the kernel reports the address itself */
+			    memcmp(&((struct sockaddr_in *)(void *)f->ifa_broadaddr)->sin_addr,
+				   &((struct sockaddr_in *)(void *)f->ifa_addr)->sin_addr, 4) != 0 &&
 			    memcmp(&((struct sockaddr_in *)(void *)f->ifa_broadaddr)->sin_addr, t->a[i].addr, 4) == 0)
 				bc = true;
 		if (bc) {

@@ -113,25 +113,31 @@ def target(name, tcp, udp, dns, ssh, http):
                 except OSError:
                     d = b""
                 if d.startswith(b"HEAD"):
-                    s.sendall(b"HTTP/1.0 200 OK\r\nServer: nginx/1.22.1\r\nContent-Length: 0\r\n\r\n")
+                    try:
+                        s.sendall(b"HTTP/1.0 200 OK\r\nServer: nginx/1.22.1\r\nContent-Length: 0\r\n\r\n")
+                    except OSError:
+                        pass
                 conns.remove(s); s.close()
                 continue
             kind, p, _ = [x for x in socks if x[2] is s][0]
-            if kind == "tcp":
-                c, _ = s.accept()
-                if p == ssh:
-                    c.sendall(b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n"); c.close()
-                elif p == http:
-                    conns.append(c)
+            try:  # scanners reset connections: never let that end the server
+                if kind == "tcp":
+                    c, _ = s.accept()
+                    if p == ssh:
+                        c.sendall(b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n"); c.close()
+                    elif p == http and len(conns) < 200:
+                        conns.append(c)
+                    else:
+                        c.close()
                 else:
-                    c.close()
-            else:
-                data, addr = s.recvfrom(2048)
-                if p == dns:
-                    if dns_ok(data):
-                        s.sendto(data[:2] + b"\x81\x80" + data[4:], addr)
-                else:
-                    s.sendto(b"pong", addr)
+                    data, addr = s.recvfrom(2048)
+                    if p == dns:
+                        if dns_ok(data):
+                            s.sendto(data[:2] + b"\x81\x80" + data[4:], addr)
+                    else:
+                        s.sendto(b"pong", addr)
+            except OSError:
+                pass
 
 
 if __name__ == "__main__":

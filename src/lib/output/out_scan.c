@@ -55,7 +55,14 @@ static void fold_reasons(const struct ps_scan_result *r, const struct ps_scan_ho
 	for (size_t i = 0; i < H->nports; i++)
 		if (H->ports[i].proto == proto && H->ports[i].state == st && H->ports[i].reason < PS_RS_MAX)
 			rc[H->ports[i].reason]++, seen++;
-	uint32_t all = H->counts[proto == PS_PROTO_UDP][st];
+	int pi = proto == PS_PROTO_UDP;
+	uint32_t all = H->counts[pi][st];
+	if (all > seen && H->common[pi] == st)
+		for (unsigned k = 0; k < 4; k++)
+			if (H->common_reasons[pi][k].count && seen + H->common_reasons[pi][k].count <= all) {
+				rc[H->common_reasons[pi][k].reason] += H->common_reasons[pi][k].count;
+				seen += H->common_reasons[pi][k].count;
+			}
 	if (all > seen) {
 		unsigned dflt = PS_RS_NO_RESPONSE;
 		if (st == PS_PST_CLOSED)

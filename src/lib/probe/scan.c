@@ -364,6 +364,19 @@ static int collect(struct ps_scan_result *r, const struct scan_pass *p, uint8_t 
 			if (st != PS_PST_OPEN && cnt[st] > best)
 				best = cnt[st], common = (uint8_t)st;
 		H->common[pi] = common;
+		/* the reasons of the ports not kept one by one */
+		if (!all && cnt[common] > 25) {
+			uint32_t rc[PS_RS_MAX] = {0};
+			for (size_t s = 0; s < p->nports; s++) {
+				uint64_t t = scan_t(p, h, s);
+				if (atomic_load(&p->st[t]) == common && p->rs[t] < PS_RS_MAX)
+					rc[p->rs[t]]++;
+			}
+			unsigned k = 0;
+			for (unsigned why = 0; why < PS_RS_MAX && k < 4; why++)
+				if (rc[why])
+					H->common_reasons[pi][k].reason = (uint8_t)why, H->common_reasons[pi][k++].count = rc[why];
+		}
 		size_t add = 0;
 		for (size_t s = 0; s < p->nports; s++) {
 			uint8_t st = atomic_load(&p->st[scan_t(p, h, s)]);

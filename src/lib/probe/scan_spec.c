@@ -269,7 +269,7 @@ size_t ps_targets_finish(struct ps_targets *t, const struct ps_targets *ex)
 		qsort(t->a, t->n, sizeof *t->a, host_cmp);
 	size_t w = 0, dropped = 0;
 	for (size_t i = 0; i < t->n; i++) {
-		if (w && host_cmp(&t->a[w - 1], &t->a[i]) == 0)
+		if (i && host_cmp(&t->a[i - 1], &t->a[i]) == 0)
 			continue;
 		if (ex && ex->n && bsearch(&t->a[i], ex->a, ex->n, sizeof *ex->a, host_cmp)) {
 			dropped++;

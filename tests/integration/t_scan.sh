@@ -1,0 +1,311 @@
+#!/usr/bin/env bash
+# t_scan.sh - `portsec scan` against a target namespace of our own over a
+# veth pair (scanner 198.19.7.1 / 2001:db8:7::1, target .2): TCP listeners,
+# nftables DROP, REJECT icmp port-unreachable / admin-prohibited and tcp
+# reset ranges, UDP echo services and a server that answers only a valid DNS
+# query, IPv6, a /16 answered by the target (local route) for the sweep, the
+# target's ICMP rate limit at its default and switched off; SYN, connect and
+# UDP engines, every output format (XML checked against nmap.dtd, read by
+# ndiff), nmap's verdict on the same ports, shards, Ctrl-C, bad input.
+. "$(dirname "$0")/lib.sh"
+need_root
+command -v nft >/dev/null || { echo "SKIP: nft (nftables) not installed"; exit 77; }
+PEER=${SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/helpers/netpeer.py
+
+mkns S scn
+mkns T tgt
+ip link add "pss$$" netns "$S" type veth peer name "pst$$" netns "$T" || { echo "FAIL: veth"; exit 1; }
+ip -n "$S" addr add 198.19.7.1/24 dev "pss$$"
+ip -n "$T" addr add 198.19.7.2/24 dev "pst$$"
+ip -n "$S" addr add 2001:db8:7::1/64 dev "pss$$" nodad
+ip -n "$T" addr add 2001:db8:7::2/64 dev "pst$$" nodad
+ip -n "$S" link set "pss$$" up
+ip -n "$T" link set "pst$$" up
+ip -n "$S" route add 198.18.0.0/16 via 198.19.7.2
+ip -n "$T" route add local 198.18.0.0/16 dev lo
+ip netns exec "$T" nft -f - <<'NFT' || { echo "FAIL: nft"; exit 1; }
+table inet t {
+  chain input {
+    type filter hook input priority 0; policy accept;
+    ip daddr 198.18.192.0/18 drop
+    ip daddr 198.18.128.0/18 tcp dport 80 reject with tcp reset
+    tcp dport 20000-20999 drop
+    tcp dport 30001-30005 reject with icmpx type port-unreachable
+    tcp dport 30011-30015 reject with tcp reset
+    tcp dport 30021-30022 reject with icmpx type admin-prohibited
+    udp dport 40000-40009 drop
+  }
+}
+NFT
+icmp_limits() { # on|off, inside the target namespace only
+	if [ "$1" = off ]; then
+		ip netns exec "$T" sysctl -qw net.ipv4.icmp_ratelimit=0 net.ipv4.icmp_msgs_per_sec=1000000 \
+			net.ipv4.icmp_msgs_burst=1000000 net.ipv6.icmp.ratelimit=0
+	else
+		ip netns exec "$T" sysctl -qw net.ipv4.icmp_ratelimit=1000 net.ipv4.icmp_msgs_per_sec=1000 \
+			net.ipv4.icmp_msgs_burst=50 net.ipv6.icmp.ratelimit=1000
+	fi
+}
+icmp_limits off
+start_bg() {
+	local ns=$1; shift
+	local out="$TMPD/bg.$RANDOM"
+	ip netns exec "$ns" "$@" >"$out" 2>&1 &
+	FIXPIDS+=("$!")
+	for _ in $(seq 1 100); do grep -q '^ready' "$out" 2>/dev/null && return 0; sleep 0.05; done
+	echo "FAIL: background process not ready: $(cat "$out")"; exit 1
+}
+# TCP 80,443,8080,9200 plain, 22 greets like OpenSSH, 8000 answers HEAD;
+# UDP echo on 123,161; 53 answers only a well-formed DNS query
+start_bg "$T" python3 "$PEER" target webd 80,443,8080,9200 123,161 53 22 8000
+SC() { ip netns exec "$S" "$PORTSEC" scan "$@"; }
+OPEN_TCP="22 80 443 8000 8080 9200"
+
+# pyscan NAME FILE CODE: doc = the JSON document; host(addr) = its record;
+# ports(h, state) = listed ports of a state
+pyscan() {
+	local name=$1 file=$2 code=$3
+	if python3 - "$file" <<PYEOF
+import json, sys
+doc = json.load(open(sys.argv[1]))
+def host(a):
+    return [h for h in doc["hosts"] if h["addr"] == a][0]
+def ports(h, st, proto="tcp"):
+    return sorted(p["port"] for p in h["ports"] if p["state"] == st and p["proto"] == proto)
+def reason(h, port, proto="tcp"):
+    return [p["reason"] for p in h["ports"] if p["port"] == port and p["proto"] == proto][0]
+$code
+PYEOF
+	then ok "$name"; else bad "$name"; fi
+}
+
+# ---- SYN, all ports, IPv4: the exact state of every port ----
+SC -p- --json -oX "$TMPD/syn.xml" -oG "$TMPD/syn.gnmap" -oJ "$TMPD/syn.jsonl" 198.19.7.2 >"$TMPD/syn.json" 2>"$TMPD/syn.err"
+expect_eq "syn -p- exit" "$?" 0
+pyscan "syn -p-: 6 open, 1007 filtered (1000 drop, 5 icmp port-unreach, 2 admin-prohibited), the rest closed" "$TMPD/syn.json" "
+h = host('198.19.7.2')
+assert h['status'] == 'up', h
+assert ports(h, 'open') == [$(echo $OPEN_TCP | tr ' ' ,)], ports(h, 'open')
+c = h['counts']
+assert c['open'] == 6 and c['filtered'] == 1007 and c['closed'] == 65535 - 6 - 1007, c
+f = ports(h, 'filtered')
+assert f == list(range(20000, 21000)) + [30001, 30002, 30003, 30004, 30005, 30021, 30022], len(f)
+assert all(reason(h, p) == 'port-unreach' for p in range(30001, 30006)), [reason(h, p) for p in range(30001, 30006)]
+assert reason(h, 30021) == 'admin-prohibited' and reason(h, 20000) == 'no-response'
+assert all(reason(h, p) == 'syn-ack' for p in ports(h, 'open'))
+assert doc['stats']['scan_type'] == 'syn' and doc['stats']['invalid_replies'] == 0
+"
+if command -v xmllint >/dev/null && [ -r /usr/share/nmap/nmap.dtd ]; then
+	if xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd "$TMPD/syn.xml" 2>"$TMPD/xmllint.err"; then
+		ok "-oX passes xmllint --dtdvalid nmap.dtd"
+	else bad "-oX not DTD-valid: $(head -3 "$TMPD/xmllint.err")"; fi
+else echo "skip - xmllint or nmap.dtd not installed"; fi
+grep -q $'Ports: 22/open/tcp//ssh///' "$TMPD/syn.gnmap" && grep -q 'Ignored State: closed (64522)' "$TMPD/syn.gnmap" \
+	&& ok "-oG grepable lines" || bad "-oG: $(head -c 300 "$TMPD/syn.gnmap")"
+python3 -c "
+import json,sys
+l=[json.loads(x) for x in open('$TMPD/syn.jsonl')]
+assert l[0]['addr']=='198.19.7.2' and l[0]['counts']['filtered']==1007 and 'stats' in l[-1]
+" && ok "-oJ JSON lines: one host per line, then stats" || bad "-oJ"
+
+# ---- the normal output ----
+SC -p 1-100,20000-20100,30001 --reason 198.19.7.2 >"$TMPD/normal.txt" 2>&1
+grep -q '^Not shown: 98 closed tcp ports (reset), 101 filtered tcp ports (no-response), 1 filtered tcp ports (port-unreach)$' "$TMPD/normal.txt" \
+	&& grep -qE '^22/tcp +open +ssh +syn-ack ttl 64' "$TMPD/normal.txt" \
+	&& ok "normal output: Not shown line, REASON column" || bad "normal output: $(cat "$TMPD/normal.txt")"
+
+# ---- nmap on the same ports, where installed ----
+if command -v nmap >/dev/null; then
+	PORTS=1-1100,8000,8080,9200,20000-20010,30000-30025
+	ip netns exec "$S" nmap -n -Pn -sS -T4 -p "$PORTS" -oX "$TMPD/nmap.xml" 198.19.7.2 >/dev/null 2>&1
+	SC -Pn -p "$PORTS" --all -oX "$TMPD/mine.xml" 198.19.7.2 >/dev/null 2>&1
+	if python3 - "$TMPD/nmap.xml" "$TMPD/mine.xml" <<'PYEOF'
+import sys, xml.etree.ElementTree as ET
+def states(f):
+    r = ET.parse(f).getroot()
+    out = {}
+    for h in r.iter("host"):
+        for p in h.iter("port"):
+            out[int(p.get("portid"))] = p.find("state").get("state")
+        for e in h.iter("extraports"):
+            out.setdefault("folded", []).append((e.get("state"), int(e.get("count"))))
+    return out
+n, m = states(sys.argv[1]), states(sys.argv[2])
+folded = dict(n.pop("folded", []))
+m.pop("folded", None)
+for port, st in m.items():
+    if port in n:
+        assert n[port] == st, (port, n[port], st)
+    else:
+        assert folded.get(st), (port, st, folded)
+cnt = {}
+for st in m.values():
+    cnt[st] = cnt.get(st, 0) + 1
+for st, c in folded.items():
+    assert cnt.get(st, 0) - sum(1 for p, s in n.items() if s == st) == c, (st, c)
+PYEOF
+	then ok "same state as nmap -sS on every one of $PORTS"; else bad "differs from nmap -sS"; fi
+	if command -v ndiff >/dev/null; then
+		ndiff "$TMPD/nmap.xml" "$TMPD/mine.xml" >"$TMPD/ndiff.out" 2>&1
+		rc=$?
+		[ $rc -le 1 ] && ! grep -qiE 'traceback|error' "$TMPD/ndiff.out" && ok "ndiff reads portsec's XML (exit $rc)" \
+			|| bad "ndiff: $(head -5 "$TMPD/ndiff.out")"
+	fi
+else echo "skip - nmap not installed"; fi
+
+# ---- connect scan: ICMP-rejected ports are filtered, not closed ----
+SC -sT -p 1-100,20000-20009,30001-30005,30011,30021 --json 198.19.7.2 >"$TMPD/ct.json" 2>/dev/null
+pyscan "connect: open set, REJECT icmp -> filtered (port-unreach / admin-prohibited), tcp-reset -> closed" "$TMPD/ct.json" "
+h = host('198.19.7.2')
+assert ports(h, 'open') == [22, 80], ports(h, 'open')
+assert sorted(ports(h, 'filtered')) == list(range(20000, 20010)) + [30001, 30002, 30003, 30004, 30005, 30021]
+assert reason(h, 30001) == 'port-unreach' and reason(h, 30021) == 'admin-prohibited'
+assert h['counts']['closed'] == 98 + 1, h['counts']
+assert doc['stats']['scan_type'] == 'connect'
+"
+
+# ---- IPv6 ----
+SC -p 1-100,8000,20000-20004,30001 --json 2001:db8:7::2 >"$TMPD/v6.json" 2>/dev/null
+pyscan "IPv6 SYN: open, filtered (drop, icmp6 port-unreach), closed" "$TMPD/v6.json" "
+h = host('2001:db8:7::2')
+assert ports(h, 'open') == [22, 80, 8000], ports(h, 'open')
+assert ports(h, 'filtered') == [20000, 20001, 20002, 20003, 20004, 30001]
+assert reason(h, 30001) == 'port-unreach'
+assert h['counts']['closed'] == 98
+"
+SC -sT -sU -p T:22,80,30001,U:53,161,7 --json 2001:db8:7::2 >"$TMPD/v6c.json" 2>/dev/null
+pyscan "IPv6 connect + UDP" "$TMPD/v6c.json" "
+h = host('2001:db8:7::2')
+assert ports(h, 'open') == [22, 80] and ports(h, 'filtered') == [30001]
+assert ports(h, 'open', 'udp') == [53, 161] and ports(h, 'closed', 'udp') == [7], h['ports']
+"
+
+# ---- banners (-sV subset) ----
+SC -sV -p 22,8000 198.19.7.2 >"$TMPD/sv.txt" 2>&1
+grep -qE '^22/tcp +open +ssh +OpenSSH 9.2p1' "$TMPD/sv.txt" && grep -qE '^8000/tcp +open +http +nginx 1.22.1' "$TMPD/sv.txt" \
+	&& ok "-sV: OpenSSH 9.2p1 from the greeting, nginx 1.22.1 from a HEAD" || bad "-sV: $(cat "$TMPD/sv.txt")"
+
+# ---- UDP, ICMP limits off: exact at once; DNS answers only a real query ----
+SC -sU -p 1-20,53,123,161,40000-40003 --json 198.19.7.2 >"$TMPD/udp.json" 2>/dev/null
+pyscan "UDP: payload-answering DNS, echo services open; closed by port-unreach; drop -> open|filtered" "$TMPD/udp.json" "
+h = host('198.19.7.2')
+assert ports(h, 'open', 'udp') == [53, 123, 161], ports(h, 'open', 'udp')
+assert reason(h, 53, 'udp') == 'udp-response'
+assert ports(h, 'closed', 'udp') == list(range(1, 21)), ports(h, 'closed', 'udp')
+assert ports(h, 'open|filtered', 'udp') == [40000, 40001, 40002, 40003]
+assert not doc['stats']['icmp_rate_limited']
+"
+printf 'x' | ip netns exec "$S" timeout 2 python3 -c "
+import socket; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.settimeout(1); s.sendto(b'hello',('198.19.7.2',53))
+try: s.recv(100); print('answered')
+except socket.timeout: print('silent')" | grep -q silent && ok "the DNS responder ignores a non-DNS datagram" || bad "DNS responder answered garbage"
+
+# ---- UDP at the kernel's default ICMP limit: detected, paced, still exact ----
+icmp_limits on
+SC -sU -p 1-15,53,40000-40002 --json 198.19.7.2 >"$TMPD/udpl.json" 2>/dev/null
+pyscan "UDP at default ICMP limits: rate limit detected, every port still told apart" "$TMPD/udpl.json" "
+h = host('198.19.7.2')
+assert ports(h, 'open', 'udp') == [53]
+assert ports(h, 'closed', 'udp') == list(range(1, 16)), ports(h, 'closed', 'udp')
+assert ports(h, 'open|filtered', 'udp') == [40000, 40001, 40002]
+assert doc['stats']['icmp_rate_limited'] is True and doc['stats']['udp_unresolved'] == 0, doc['stats']
+"
+SC -sU -p 1-40 --udp-budget 1s --all --json 198.19.7.2 >"$TMPD/udpb.json" 2>/dev/null
+pyscan "UDP budget: ports the limit kept apart are labelled, not guessed" "$TMPD/udpb.json" "
+h = host('198.19.7.2')
+lim = [p for p in h['ports'] if p['reason'] == 'icmp-rate-limited']
+assert lim and all(p['state'] == 'open|filtered' for p in lim), h['ports'][:3]
+assert 'could not be told apart' in h['note'] and doc['stats']['udp_unresolved'] == len(lim)
+"
+icmp_limits off
+
+# ---- the /16 sweep: 32768 open, 16384 closed (reset), 16384 down ----
+SC -p 80 --max-rate 300000 --json 198.18.0.0/16 >"$TMPD/sweep.json" 2>/dev/null
+pyscan "/16 sweep: every open host found, closed and down hosts classified" "$TMPD/sweep.json" "
+up = [h for h in doc['hosts'] if h['status'] == 'up']
+op = {h['addr'] for h in up if h['counts']['open'] == 1}
+cl = {h['addr'] for h in up if h['counts']['closed'] == 1}
+assert len(op) == 32768 and all(int(a.split('.')[2]) < 128 for a in op), len(op)
+assert len(cl) == 16384 and all(128 <= int(a.split('.')[2]) < 192 for a in cl), len(cl)
+assert doc['stats']['down'] == 16384 and doc['stats']['hosts_up'] == 49152, doc['stats']
+"
+
+# ---- host discovery only ----
+SC -sn 198.19.7.2 198.18.200.1 198.18.1.1 --json >"$TMPD/sn.json" 2>/dev/null
+pyscan "-sn: up by echo reply, silent host down" "$TMPD/sn.json" "
+assert host('198.19.7.2')['status'] == 'up' and host('198.18.1.1')['status'] == 'up'
+assert host('198.18.200.1')['status'] == 'down'
+"
+
+# ---- shards split one scan exactly ----
+for k in 1 2 3; do SC -p 1-300 --seed 11 --shard $k/3 --all -oJ "$TMPD/sh$k.jsonl" 198.19.7.2 198.19.7.1 >/dev/null 2>&1; done
+SC -p 1-300 --seed 11 --all -oJ "$TMPD/shall.jsonl" 198.19.7.2 198.19.7.1 >/dev/null 2>&1
+python3 - "$TMPD" <<'PYEOF' && ok "--shard 1/3, 2/3, 3/3: disjoint, together the whole scan, same states" || bad "shards"
+import json, sys
+def probes(f):
+    out = {}
+    for l in open(f):
+        o = json.loads(l)
+        for p in o.get("ports", []):
+            out[(o["addr"], p["port"])] = p["state"]
+    return out
+parts = [probes(f"{sys.argv[1]}/sh{k}.jsonl") for k in (1, 2, 3)]
+whole = probes(f"{sys.argv[1]}/shall.jsonl")
+keys = [set(p) for p in parts]
+assert not (keys[0] & keys[1]) and not (keys[1] & keys[2]) and not (keys[0] & keys[2])
+union = {**parts[0], **parts[1], **parts[2]}
+assert union == whole and len(whole) == 600, (len(union), len(whole))
+assert all(150 <= len(k) <= 450 for k in keys), [len(k) for k in keys]
+PYEOF
+
+# ---- a local target names the owner of each open port ----
+ip netns exec "$T" "$PORTSEC" scan -p 22,80,8000,1 --json 127.0.0.1 >"$TMPD/own.json" 2>/dev/null
+pyscan "local target: open ports name their owner process" "$TMPD/own.json" "
+h = host('127.0.0.1')
+assert h['local'] and h['reason'] == 'localhost-response'
+own = {p['port']: p['owner'] for p in h['ports'] if p['state'] == 'open'}
+assert set(own) == {22, 80, 8000} and all(o and o.startswith('webd (pid ') for o in own.values()), own
+"
+
+# ---- Ctrl-C: a clean stop that still writes what was found ----
+ip netns exec "$S" "$PORTSEC" scan -p 1-65535 --max-rate 2000 --json -oX "$TMPD/int.xml" 198.19.7.2 >"$TMPD/int.json" 2>"$TMPD/int.err" &
+ipid=$!
+FIXPIDS+=("$ipid")
+sleep 1.5
+kill -INT "$ipid"
+for _ in $(seq 1 50); do kill -0 "$ipid" 2>/dev/null || break; sleep 0.1; done
+wait "$ipid"; rc=$?
+expect_eq "Ctrl-C exit code" "$rc" 0
+pyscan "Ctrl-C: what was found is written, marked interrupted" "$TMPD/int.json" "
+h = host('198.19.7.2')
+n = sum(h['counts'].values())
+assert doc['stats']['interrupted'] and 1000 < n < 65535, (n, doc['stats'])
+"
+grep -q interrupted "$TMPD/int.err" && grep -q '</nmaprun>' "$TMPD/int.xml" \
+	&& ok "Ctrl-C: a complete XML document of the partial scan" || bad "Ctrl-C: $(cat "$TMPD/int.err")"
+
+# ---- bad input: one line, exit 2 ----
+badin() { # args...
+	SC "$@" >"$TMPD/b.out" 2>"$TMPD/b.err"
+	local rc=$?
+	if [ $rc = 2 ] && [ "$(wc -l <"$TMPD/b.err")" = 1 ] && [ ! -s "$TMPD/b.out" ]; then ok "bad input exit 2: $*"
+	else bad "bad input '$*': exit $rc, $(cat "$TMPD/b.err")"; fi
+}
+badin -p 70000 198.19.7.2
+badin -p 5-1 198.19.7.2
+badin 198.19.7.300
+badin 198.19.7.2/33
+badin 10.0.0.0/4
+badin 224.0.0.1
+badin 255.255.255.255
+badin --shard 1/2 198.19.7.2
+badin --shard 3/2 --seed 1 198.19.7.2
+badin --max-rate 0 198.19.7.2
+badin --host-timeout 5x 198.19.7.2
+badin -sS -sT 198.19.7.2
+badin --top-ports 0 198.19.7.2
+badin --bogus 198.19.7.2
+badin -p 80
+badin -iL /nonexistent 198.19.7.2
+badin -p 1-4096 198.18.0.0/16
+finish
