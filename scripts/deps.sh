@@ -8,8 +8,8 @@ pkgs=(build-essential cmake ninja-build pkg-config libmnl-dev libnftnl-dev libnf
       iproute2 python3 util-linux procps nftables iptables)
 for a in "$@"; do
 	case "$a" in
-	--ci) pkgs+=(clang libclang-rt-14-dev binutils) ;;
-	--bench) pkgs+=(net-tools lsof nmap unhide hyperfine make gcc strace) ;;
+	--ci) pkgs+=(clang libclang-rt-14-dev binutils nmap ndiff libxml2-utils) ;;
+	--bench) pkgs+=(net-tools lsof nmap masscan zmap ndiff libxml2-utils unhide hyperfine make gcc strace bc) ;;
 	*) echo "deps.sh: unknown option '$a' (--ci, --bench)" >&2; exit 2 ;;
 	esac
 done
