@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <linux/errqueue.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -50,11 +51,12 @@ bool scan_errqueue_icmp(int fd, int family, uint8_t *state, uint8_t *reason, uin
 		if (ee.ee_origin != SO_EE_ORIGIN_ICMP && ee.ee_origin != SO_EE_ORIGIN_ICMP6)
 			continue;
 		if (from) {
-			const struct sockaddr *off = SO_EE_OFFENDER((struct sock_extended_err *)CMSG_DATA(c));
+			/* the offender address follows the extended error (SO_EE_OFFENDER) */
+			const uint8_t *off = CMSG_DATA(c) + sizeof ee;
 			if (family == AF_INET)
-				memcpy(from, &((const struct sockaddr_in *)(const void *)off)->sin_addr, 4);
+				memcpy(from, off + offsetof(struct sockaddr_in, sin_addr), 4);
 			else
-				memcpy(from, &((const struct sockaddr_in6 *)(const void *)off)->sin6_addr, 16);
+				memcpy(from, off + offsetof(struct sockaddr_in6, sin6_addr), 16);
 		}
 		if (m.msg_namelen && name.sin6_family == AF_INET6 && family == AF_INET6 && dport)
 			*dport = ntohs(name.sin6_port);
