@@ -6,6 +6,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ifaddrs.h>
+#include <linux/errqueue.h>
+#include <netinet/in.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,6 +113,89 @@ void fifo_free(struct fifo *f)
 {
 	free(f->v);
 	memset(f, 0, sizeof *f);
+}
+
+uint64_t fifo_pop(struct fifo *f)
+{
+	uint64_t t = f->v[f->head];
+	f->head = (f->head + 1) % f->cap, f->len--;
+	return t;
+}
+
+uint64_t scan_fifo_due(struct scan_pass *p, struct fifo *q, unsigned max_tries, uint8_t final_state,
+		       uint64_t *decided)
+{
+	uint32_t to = scan_timeout_us(p), now_us = scan_now_us(p);
+	while (q->len) {
+		uint64_t t = q->v[q->head];
+		if (atomic_load_explicit(&p->st[t], memory_order_acquire) != PS_PST_NONE) {
+			fifo_pop(q), (*decided)++;
+			continue;
+		}
+		if (now_us - p->sent_us[t] < to)
+			return SCAN_NOT_DUE;
+		if (p->tries[t] >= max_tries) {
+			uint8_t none = PS_PST_NONE;
+			if (atomic_compare_exchange_strong(&p->st[t], &none, final_state))
+				p->rs[t] = PS_RS_NO_RESPONSE;
+			fifo_pop(q), (*decided)++;
+			continue;
+		}
+		return t;
+	}
+	return SCAN_NOT_DUE;
+}
+
+unsigned scan_sockaddr(struct sockaddr_storage *ss, const struct ps_host_addr *h, uint16_t port)
+{
+	memset(ss, 0, sizeof *ss);
+	if (h->family == AF_INET) {
+		struct sockaddr_in *sa = (struct sockaddr_in *)ss;
+		sa->sin_family = AF_INET, sa->sin_port = htons(port);
+		memcpy(&sa->sin_addr, h->addr, 4);
+		return sizeof *sa;
+	}
+	struct sockaddr_in6 *sa = (struct sockaddr_in6 *)ss;
+	sa->sin6_family = AF_INET6, sa->sin6_port = htons(port);
+	memcpy(&sa->sin6_addr, h->addr, 16);
+	return sizeof *sa;
+}
+
+bool scan_errqueue(int fd, struct scan_icmp_err *e)
+{
+	char ctl[512];
+	uint8_t data[64];
+	struct sockaddr_storage name;
+	for (int round = 0; round < 16; round++) {
+		struct iovec iov = {data, sizeof data};
+		struct msghdr m = {.msg_name = &name, .msg_namelen = sizeof name, .msg_iov = &iov, .msg_iovlen = 1,
+				   .msg_control = ctl, .msg_controllen = sizeof ctl};
+		if (recvmsg(fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+			return false;
+		memset(e, 0, sizeof *e);
+		if (name.ss_family == AF_INET) {
+			const struct sockaddr_in *sa = (const struct sockaddr_in *)&name;
+			e->family = AF_INET, e->port = ntohs(sa->sin_port);
+			memcpy(e->addr, &sa->sin_addr, 4);
+		} else if (name.ss_family == AF_INET6) {
+			const struct sockaddr_in6 *sa = (const struct sockaddr_in6 *)&name;
+			e->family = AF_INET6, e->port = ntohs(sa->sin6_port);
+			memcpy(e->addr, &sa->sin6_addr, 16);
+		}
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+			if (!((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
+			      (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR)))
+				continue;
+			struct sock_extended_err ee;
+			memcpy(&ee, CMSG_DATA(c), sizeof ee);
+			if (ee.ee_origin != SO_EE_ORIGIN_ICMP && ee.ee_origin != SO_EE_ORIGIN_ICMP6)
+				continue;
+			e->origin = ee.ee_origin, e->type = ee.ee_type, e->code = ee.ee_code;
+			return true;
+		}
+		/* a local error (not ICMP): look at the next one */
+	}
+	return false;
 }
 
 /* ---------------- pass state ---------------- */
@@ -285,6 +370,8 @@ void scan_answer(struct scan_pass *p, uint64_t t, uint8_t state, uint8_t reason,
 	p->ttl[t] = ttl;
 	atomic_store_explicit(&p->st[t], state, memory_order_release);
 	atomic_fetch_add_explicit(&p->replies, 1, memory_order_relaxed);
+	if (state == PS_PST_OPEN && cur != PS_PST_OPEN)
+		atomic_fetch_add_explicit(&p->open, 1, memory_order_relaxed);
 	if (timed_out)
 		atomic_fetch_add_explicit(&p->late, 1, memory_order_relaxed);
 	uint8_t tries = p->tries[t];
@@ -333,10 +420,7 @@ void scan_progress(struct scan_pass *p, const char *phase, uint64_t done, uint64
 	struct ps_scan_progress pr = {.phase = phase, .done = done, .total = total, .rate = rate};
 	pr.elapsed_ms = now - p->t0;
 	pr.eta_ms = done ? pr.elapsed_ms * (double)(total - done) / (double)done : -1;
-	uint64_t open = 0;
-	for (uint64_t t = 0; t < p->n && open < 1000000; t++)
-		open += atomic_load_explicit(&p->st[t], memory_order_relaxed) == PS_PST_OPEN;
-	pr.found_open = open;
+	pr.found_open = atomic_load_explicit(&p->open, memory_order_relaxed);
 	o->progress(o->progress_ctx, &pr);
 }
 

@@ -38,19 +38,7 @@ static void start(struct bjob *j)
 		return;
 	}
 	struct sockaddr_storage ss;
-	memset(&ss, 0, sizeof ss);
-	socklen_t sl;
-	if (fam == AF_INET) {
-		struct sockaddr_in *sa = (struct sockaddr_in *)&ss;
-		sa->sin_family = AF_INET, sa->sin_port = htons(j->port->port);
-		memcpy(&sa->sin_addr, j->addr->addr, 4);
-		sl = sizeof *sa;
-	} else {
-		struct sockaddr_in6 *sa = (struct sockaddr_in6 *)&ss;
-		sa->sin6_family = AF_INET6, sa->sin6_port = htons(j->port->port);
-		memcpy(&sa->sin6_addr, j->addr->addr, 16);
-		sl = sizeof *sa;
-	}
+	socklen_t sl = scan_sockaddr(&ss, j->addr, j->port->port);
 	j->since = ps_mono_ms();
 	if (connect(j->fd, (struct sockaddr *)&ss, sl) == 0)
 		j->phase = B_GREET;

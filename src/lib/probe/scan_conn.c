@@ -28,52 +28,15 @@ struct cslot {
 	uint32_t start_us;
 };
 
-/* the ICMP error queued on fd, if any: true with state/reason set */
-bool scan_errqueue_icmp(int fd, int family, uint8_t *state, uint8_t *reason, uint8_t *from, uint16_t *dport);
-bool scan_errqueue_icmp(int fd, int family, uint8_t *state, uint8_t *reason, uint8_t *from, uint16_t *dport)
-{
-	char ctl[512];
-	uint8_t data[64];
-	struct sockaddr_in6 name;
-	struct iovec iov = {data, sizeof data};
-	struct msghdr m = {.msg_name = &name, .msg_namelen = sizeof name, .msg_iov = &iov, .msg_iovlen = 1,
-			   .msg_control = ctl, .msg_controllen = sizeof ctl};
-	if (recvmsg(fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
-		return false;
-	if (dport)
-		*dport = ntohs(name.sin6_port); /* same offset in sockaddr_in */
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
-		if (!((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
-		      (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR)))
-			continue;
-		struct sock_extended_err ee;
-		memcpy(&ee, CMSG_DATA(c), sizeof ee);
-		if (ee.ee_origin != SO_EE_ORIGIN_ICMP && ee.ee_origin != SO_EE_ORIGIN_ICMP6)
-			continue;
-		if (from) {
-			/* the offender address follows the extended error (SO_EE_OFFENDER) */
-			const uint8_t *off = CMSG_DATA(c) + sizeof ee;
-			if (family == AF_INET)
-				memcpy(from, off + offsetof(struct sockaddr_in, sin_addr), 4);
-			else
-				memcpy(from, off + offsetof(struct sockaddr_in6, sin6_addr), 16);
-		}
-		if (m.msg_namelen && name.sin6_family == AF_INET6 && family == AF_INET6 && dport)
-			*dport = ntohs(name.sin6_port);
-		return ps_icmp_verdict(ee.ee_origin == SO_EE_ORIGIN_ICMP ? AF_INET : AF_INET6, ee.ee_type,
-				       ee.ee_code, state, reason);
-	}
-	return false;
-}
-
 static void finish(struct scan_pass *p, struct cslot *s, int err, int ep)
 {
-	const struct ps_host_addr *H = &p->hosts[s->t % p->nhosts];
 	size_t h = (size_t)(s->t % p->nhosts);
 	uint8_t st = 0, rs = 0;
+	struct scan_icmp_err ie;
 	if (err == 0) {
 		st = PS_PST_OPEN, rs = PS_RS_SYN_ACK;
-	} else if (scan_errqueue_icmp(s->fd, H->family, &st, &rs, NULL, NULL)) {
+	} else if (scan_errqueue(s->fd, &ie) &&
+		   ps_icmp_verdict(ie.origin == SO_EE_ORIGIN_ICMP ? AF_INET : AF_INET6, ie.type, ie.code, &st, &rs)) {
 		/* st/rs from the ICMP error */
 	} else if (err == ECONNREFUSED) {
 		st = PS_PST_CLOSED, rs = PS_RS_CONN_REFUSED;
@@ -161,19 +124,7 @@ int scan_connect_pass(struct scan_pass *p)
 				   &one, sizeof one);
 			setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
 			struct sockaddr_storage ss;
-			memset(&ss, 0, sizeof ss);
-			socklen_t sl;
-			if (fam == AF_INET) {
-				struct sockaddr_in *sa = (struct sockaddr_in *)&ss;
-				sa->sin_family = AF_INET, sa->sin_port = htons(port);
-				memcpy(&sa->sin_addr, H->addr, 4);
-				sl = sizeof *sa;
-			} else {
-				struct sockaddr_in6 *sa = (struct sockaddr_in6 *)&ss;
-				sa->sin6_family = AF_INET6, sa->sin6_port = htons(port);
-				memcpy(&sa->sin6_addr, H->addr, 16);
-				sl = sizeof *sa;
-			}
+			socklen_t sl = scan_sockaddr(&ss, H, port);
 			uint32_t si = freel[--nfree];
 			struct cslot *s = &slots[si];
 			s->fd = fd, s->t = t, s->start_us = scan_now_us(p);

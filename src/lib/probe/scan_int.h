@@ -39,7 +39,7 @@ struct scan_pass {
 	double t0;                   /* ps_mono_ms() at pass start */
 	/* RTT estimate (receiver writes, sender reads) */
 	_Atomic uint32_t srtt_us, rttvar_us, to_us;
-	_Atomic uint64_t replies, invalid, late, retry_answers, icmp_errors;
+	_Atomic uint64_t replies, invalid, late, retry_answers, icmp_errors, open;
 	const struct ps_timing *tm;
 	const struct ps_scan_opts *o;
 	struct ps_scan_stats *stats;
@@ -81,6 +81,27 @@ struct fifo {
 };
 int fifo_push(struct fifo *f, uint64_t t);
 void fifo_free(struct fifo *f);
+uint64_t fifo_pop(struct fifo *f);
+#define SCAN_NOT_DUE UINT64_MAX
+/* the head of q: answered targets are dropped, targets past their last try
+ * get final_state (no-response); returns the target whose retransmission is
+ * due (still in q: fifo_pop it to resend), or SCAN_NOT_DUE */
+uint64_t scan_fifo_due(struct scan_pass *p, struct fifo *q, unsigned max_tries, uint8_t final_state,
+		       uint64_t *decided);
+
+/* a socket address for a host and port; returns its length */
+struct sockaddr_storage;
+unsigned scan_sockaddr(struct sockaddr_storage *ss, const struct ps_host_addr *h, uint16_t port);
+/* an ICMP error from a socket's error queue (IP_RECVERR / IPV6_RECVERR) */
+struct scan_icmp_err {
+	int family;           /* of the original destination */
+	uint8_t addr[16];     /* the original destination (the probed host) */
+	uint16_t port;        /* its port */
+	uint8_t origin;       /* SO_EE_ORIGIN_ICMP or SO_EE_ORIGIN_ICMP6 */
+	uint8_t type, code;
+};
+/* false when the queue is empty (or holds no ICMP error) */
+bool scan_errqueue(int fd, struct scan_icmp_err *e);
 
 /* engines */
 int scan_raw_pass(struct scan_pass *p);      /* SYN / ACK / ICMP probes */

@@ -362,19 +362,7 @@ static bool queue_probe(struct raw_ctx *c, struct batch *b4, struct batch *b4i, 
 		} else
 			len = ps_pkt_tcp6(buf, p->sport, port, seq, ack, fl);
 	}
-	memset(&b->sa[i], 0, sizeof b->sa[i]);
-	socklen_t sl;
-	if (v4) {
-		struct sockaddr_in *sa = (struct sockaddr_in *)&b->sa[i];
-		sa->sin_family = AF_INET;
-		memcpy(&sa->sin_addr, H->addr, 4);
-		sl = sizeof *sa;
-	} else {
-		struct sockaddr_in6 *sa = (struct sockaddr_in6 *)&b->sa[i];
-		sa->sin6_family = AF_INET6;
-		memcpy(&sa->sin6_addr, H->addr, 16);
-		sl = sizeof *sa;
-	}
+	socklen_t sl = scan_sockaddr(&b->sa[i], H, 0); /* raw sockets: port 0 */
 	b->iov[i] = (struct iovec){.iov_base = buf, .iov_len = len};
 	memset(&b->mh[i], 0, sizeof b->mh[i]);
 	b->mh[i].msg_hdr.msg_name = &b->sa[i];
@@ -431,29 +419,13 @@ int scan_raw_pass(struct scan_pass *p)
 		double now = ps_mono_ms();
 		if (deadline && now > deadline)
 			break;
-		uint32_t to = scan_timeout_us(p);
-		uint32_t now_us = scan_now_us(p);
 		unsigned budget = pacer_take(&pc, BATCH);
 		unsigned used = 0;
 		/* 1. expired probes: resend or give up */
-		while (q.len) {
-			uint64_t t = q.v[q.head];
-			if (atomic_load_explicit(&p->st[t], memory_order_acquire) != PS_PST_NONE) {
-				q.head = (q.head + 1) % q.cap, q.len--, decided++;
-				continue;
-			}
-			if (now_us - p->sent_us[t] < to)
-				break;
-			if (p->tries[t] > tm->max_retries) {
-				uint8_t none = PS_PST_NONE;
-				if (atomic_compare_exchange_strong(&p->st[t], &none, PS_PST_FILTERED))
-					p->rs[t] = PS_RS_NO_RESPONSE;
-				q.head = (q.head + 1) % q.cap, q.len--, decided++;
-				continue;
-			}
-			if (used >= budget)
-				break;
-			q.head = (q.head + 1) % q.cap, q.len--;
+		uint64_t t;
+		while (used < budget &&
+		       (t = scan_fifo_due(p, &q, tm->max_retries + 1, PS_PST_FILTERED, &decided)) != SCAN_NOT_DUE) {
+			fifo_pop(&q);
 			if (queue_probe(&c, &bs[0], &bs[1], &bs[2], &bs[3], t, &ipid)) {
 				fifo_push(&q, t);
 				used++;
@@ -461,7 +433,7 @@ int scan_raw_pass(struct scan_pass *p)
 		}
 		/* 2. new probes */
 		while (used < budget && next < total) {
-			uint64_t t = scan_target_of(p, &perm, next++);
+			t = scan_target_of(p, &perm, next++);
 			if (queue_probe(&c, &bs[0], &bs[1], &bs[2], &bs[3], t, &ipid)) {
 				if (fifo_push(&q, t) != PS_OK) {
 					rc = PS_ERR_NOMEM;
@@ -498,8 +470,8 @@ int scan_raw_pass(struct scan_pass *p)
 			/* nothing to send now: sleep until a token or the head's deadline */
 			double wait = pacer_wait_ms(&pc);
 			if (q.len && next >= total) {
-				uint64_t t = q.v[q.head];
-				double due = ((double)p->sent_us[t] + to - now_us) / 1000.0;
+				uint64_t head = q.v[q.head];
+				double due = ((double)p->sent_us[head] + scan_timeout_us(p) - scan_now_us(p)) / 1000.0;
 				wait = due > wait ? due : wait;
 			}
 			if (wait > 2)

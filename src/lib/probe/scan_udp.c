@@ -85,22 +85,6 @@ static int open_udp(int family, uint16_t *port)
 	return fd;
 }
 
-static void sa_fill(struct sockaddr_storage *ss, socklen_t *sl, const struct ps_host_addr *H, uint16_t port)
-{
-	memset(ss, 0, sizeof *ss);
-	if (H->family == AF_INET) {
-		struct sockaddr_in *sa = (struct sockaddr_in *)ss;
-		sa->sin_family = AF_INET, sa->sin_port = htons(port);
-		memcpy(&sa->sin_addr, H->addr, 4);
-		*sl = sizeof *sa;
-	} else {
-		struct sockaddr_in6 *sa = (struct sockaddr_in6 *)ss;
-		sa->sin6_family = AF_INET6, sa->sin6_port = htons(port);
-		memcpy(&sa->sin6_addr, H->addr, 16);
-		*sl = sizeof *sa;
-	}
-}
-
 static bool sa_parse(const struct sockaddr_storage *ss, int *family, uint8_t addr[16], uint16_t *port)
 {
 	if (ss->ss_family == AF_INET) {
@@ -128,8 +112,7 @@ static int send_one(struct uctx *u, uint64_t t)
 	size_t len;
 	const uint8_t *pl = ps_udp_payload(port, &len, NULL);
 	struct sockaddr_storage ss;
-	socklen_t sl;
-	sa_fill(&ss, &sl, H, port);
+	socklen_t sl = scan_sockaddr(&ss, H, port);
 	int fd = H->family == AF_INET ? u->fd4 : u->fd6;
 	p->tries[t]++;
 	p->sent_us[t] = scan_now_us(p);
@@ -189,32 +172,17 @@ static void drain(struct uctx *u, int fd)
 	struct scan_pass *p = u->p;
 	for (int round = 0; round < 256; round++) {
 		/* errors first */
-		char ctl[512];
+		struct scan_icmp_err e;
+		if (scan_errqueue(fd, &e)) {
+			on_icmp(u, e.family, e.addr, e.port, e.origin, e.type, e.code);
+			continue;
+		}
 		uint8_t data[512];
 		struct sockaddr_storage name;
 		struct iovec iov = {data, sizeof data};
-		struct msghdr m = {.msg_name = &name, .msg_namelen = sizeof name, .msg_iov = &iov, .msg_iovlen = 1,
-				   .msg_control = ctl, .msg_controllen = sizeof ctl};
-		ssize_t r = recvmsg(fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT);
-		if (r >= 0) {
-			int fam;
-			uint8_t addr[16];
-			uint16_t port;
-			if (!sa_parse(&name, &fam, addr, &port))
-				continue;
-			for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
-				if (!((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
-				      (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR)))
-					continue;
-				struct sock_extended_err ee;
-				memcpy(&ee, CMSG_DATA(c), sizeof ee);
-				if (ee.ee_origin == SO_EE_ORIGIN_ICMP || ee.ee_origin == SO_EE_ORIGIN_ICMP6)
-					on_icmp(u, fam, addr, port, ee.ee_origin, ee.ee_type, ee.ee_code);
-			}
-			continue;
-		}
+		struct msghdr m = {.msg_name = &name, .msg_iov = &iov, .msg_iovlen = 1};
+		ssize_t r;
 		m.msg_namelen = sizeof name;
-		m.msg_control = NULL, m.msg_controllen = 0;
 		r = recvmsg(fd, &m, MSG_DONTWAIT);
 		if (r < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -274,31 +242,16 @@ static int fast_pass(struct uctx *u)
 	double last_prog = 0;
 	while ((next < total || q.len) && !stopped(p)) {
 		unsigned budget = pacer_take(&pc, UBATCH), used = 0;
-		uint32_t to = scan_timeout_us(p), now_us = scan_now_us(p);
-		while (q.len) {
-			uint64_t t = q.v[q.head];
-			if (atomic_load(&p->st[t]) != PS_PST_NONE) {
-				q.head = (q.head + 1) % q.cap, q.len--, decided++;
-				continue;
-			}
-			if (now_us - p->sent_us[t] < to)
-				break;
-			if (p->tries[t] >= tries) {
-				uint8_t none = PS_PST_NONE;
-				if (atomic_compare_exchange_strong(&p->st[t], &none, PS_PST_OPEN_FILTERED))
-					p->rs[t] = PS_RS_NO_RESPONSE;
-				q.head = (q.head + 1) % q.cap, q.len--, decided++;
-				continue;
-			}
-			if (used >= budget)
-				break;
-			q.head = (q.head + 1) % q.cap, q.len--;
+		uint64_t t;
+		while (used < budget &&
+		       (t = scan_fifo_due(p, &q, tries, PS_PST_OPEN_FILTERED, &decided)) != SCAN_NOT_DUE) {
+			fifo_pop(&q);
 			send_one(u, t);
 			fifo_push(&q, t);
 			used++;
 		}
 		while (used < budget && next < total) {
-			uint64_t t = scan_target_of(p, &perm, next++);
+			t = scan_target_of(p, &perm, next++);
 			send_one(u, t);
 			if (fifo_push(&q, t) != PS_OK) {
 				fifo_free(&q);
