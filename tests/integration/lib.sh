@@ -61,6 +61,17 @@ start_fix() {
 	return 0
 }
 
+# start_bg NS CMD... -> a background process in NS (stopped by cleanup), waits
+# (5 s bound) for it to print "ready"
+start_bg() {
+	local ns=$1; shift
+	local out="$TMPD/bg.$RANDOM"
+	ip netns exec "$ns" "$@" >"$out" 2>&1 &
+	FIXPIDS+=("$!")
+	for _ in $(seq 1 100); do grep -q '^ready' "$out" 2>/dev/null && return 0; sleep 0.05; done
+	echo "FAIL: background process not ready: $(cat "$out")"; exit 1
+}
+
 ok() { echo "ok   - $*"; }
 bad() { echo "FAIL - $*"; FAILS=$((FAILS + 1)); }
 

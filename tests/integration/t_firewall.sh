@@ -21,15 +21,6 @@ ip -n "$C" addr add 2001:db8::2/64 dev "psc$$" nodad
 ip -n "$S" link set "psv$$" up
 ip -n "$C" link set "psc$$" up
 
-# start_bg NS CMD... -> background process in NS, waits for "ready" (5 s bound)
-start_bg() {
-	local ns=$1; shift
-	local out="$TMPD/bg.$RANDOM"
-	ip netns exec "$ns" "$@" >"$out" 2>&1 &
-	FIXPIDS+=("$!")
-	for _ in $(seq 1 100); do grep -q '^ready' "$out" 2>/dev/null && return 0; sleep 0.05; done
-	echo "FAIL: background process not ready: $(cat "$out")"; exit 1
-}
 PS() { ip netns exec "$S" "$PORTSEC" "$@"; }
 probe() { ip netns exec "$C" python3 "$PEER" probe "$@"; }
 nftS() { ip netns exec "$S" nft "$@"; }

@@ -47,14 +47,6 @@ icmp_limits() { # on|off, inside the target namespace only
 	fi
 }
 icmp_limits off
-start_bg() {
-	local ns=$1; shift
-	local out="$TMPD/bg.$RANDOM"
-	ip netns exec "$ns" "$@" >"$out" 2>&1 &
-	FIXPIDS+=("$!")
-	for _ in $(seq 1 100); do grep -q '^ready' "$out" 2>/dev/null && return 0; sleep 0.05; done
-	echo "FAIL: background process not ready: $(cat "$out")"; exit 1
-}
 # TCP 80,443,8080,9200 plain, 22 greets like OpenSSH, 8000 answers HEAD;
 # UDP echo on 123,161; 53 answers only a well-formed DNS query
 start_bg "$T" python3 "$PEER" target webd 80,443,8080,9200 123,161 53 22 8000

@@ -428,6 +428,7 @@ int ps_scan_ports_parse(const char *spec, unsigned default_protos, ps_port_looku
 			it += 2;
 		}
 		unsigned lo, hi;
+		bool named = false;
 		char *dash = strchr(it, '-');
 		if (dash) {
 			size_t l1 = (size_t)(dash - it), l2 = strlen(dash + 1);
@@ -447,7 +448,9 @@ int ps_scan_ports_parse(const char *spec, unsigned default_protos, ps_port_looku
 				goto fail;
 			}
 			hi = lo;
-		} else {
+		} else
+			lo = hi = 0, named = true;
+		if (named) {
 			/* a service name, for each protocol in force */
 			bool any = false;
 			for (unsigned bit = PS_P_TCP; bit <= PS_P_UDP; bit <<= 1) {
@@ -463,15 +466,7 @@ int ps_scan_ports_parse(const char *spec, unsigned default_protos, ps_port_looku
 				rc = PS_ERR_INVAL;
 				goto fail;
 			}
-			s += n + (end ? 1 : 0);
-			if (end && !*s) {
-				snprintf(err, errlen, "trailing comma in port list '%s'", spec);
-				rc = PS_ERR_INVAL;
-				goto fail;
-			}
-			continue;
-		}
-		if ((rc = add_range(&p, cur, lo, hi)) != PS_OK)
+		} else if ((rc = add_range(&p, cur, lo, hi)) != PS_OK)
 			goto fail;
 		s += n + (end ? 1 : 0);
 		if (end && !*s) {
