@@ -174,6 +174,9 @@ struct ps_inventory {
 	/* interface names per namespace (index -> name) */
 	struct ps_iface { uint32_t netns; uint32_t index; char name[16]; } *ifaces;
 	size_t nifaces, ifaces_cap;
+	/* interface addresses per namespace (which namespace an address lives in) */
+	struct ps_ns_addr { uint32_t netns; uint8_t family; uint8_t addr[16]; } *addrs;
+	size_t naddrs, addrs_cap;
 	/* uid -> user name */
 	struct ps_user { uint32_t uid; char *name; } *users;
 	size_t nusers;
@@ -229,6 +232,9 @@ int ps_inventory_add_insns(struct ps_inventory *inv, const struct ps_bpf_insn *i
 const char *ps_inventory_username(const struct ps_inventory *inv, uint32_t uid);
 const char *ps_inventory_ifname(const struct ps_inventory *inv, uint32_t netns, uint32_t index);
 int ps_inventory_add_iface(struct ps_inventory *inv, uint32_t netns, uint32_t index, const char *name);
+int ps_inventory_add_addr(struct ps_inventory *inv, uint32_t netns, int family, const uint8_t *addr);
+/* the namespace (index) an interface address lives in, or -1 */
+long ps_inventory_netns_of_addr(const struct ps_inventory *inv, int family, const uint8_t *addr);
 char *ps_inventory_strdup(struct ps_inventory *inv, const char *s, size_t n);
 const struct ps_proc *ps_socket_owner_proc(const struct ps_inventory *inv,
 					   const struct ps_socket *s, uint32_t k);

@@ -260,7 +260,8 @@ struct ps_scan_host {
 	uint8_t status;          /* 0 down, 1 up */
 	uint8_t reason;          /* why up (enum ps_reason) */
 	uint8_t ttl;
-	bool local;              /* an address of this namespace (or loopback) */
+	bool local;              /* an address of this host: this namespace, loopback, or another namespace */
+	char netns[96];          /* the other namespace it lives in ("" = this one) */
 	bool timed_out;          /* --host-timeout hit */
 	uint32_t counts[3][PS_PST_MAX]; /* [0] tcp, [1] udp, [2] both */
 	uint8_t common[2];       /* per proto: the most common state (not kept port by port) */
@@ -309,8 +310,10 @@ void ps_scan_result_free(struct ps_scan_result *r);
 bool ps_scan_can_raw(void);
 /* addresses of this namespace's interfaces: mark hosts local */
 void ps_scan_mark_local(struct ps_scan_result *r);
-/* name the owner of every open port of a local host from an inventory of
- * listening sockets (with owners) */
+/* name the owner of every open port of a host that lives on this machine,
+ * from an inventory of listening sockets with owners and interface
+ * addresses (this namespace, or every namespace: then hosts that are
+ * addresses of another namespace are marked local with its name) */
 void ps_scan_attach_owners(struct ps_scan_result *r, const struct ps_inventory *inv);
 
 #endif

@@ -638,14 +638,18 @@ int cmd_scan(struct cli *c, int argc, char **argv)
 		goto done;
 	}
 	ps_scan_mark_local(r);
-	bool any_local = false;
-	for (size_t h = 0; h < r->nhosts; h++)
-		any_local |= r->hosts[h].local && r->hosts[h].status;
-	if (any_local && !no_owners) {
+	/* owners from the inside view, for hosts that live on this machine (this
+	 * namespace, or as root any other namespace of it) */
+	bool any_open = false;
+	for (size_t h = 0; h < r->nhosts && !any_open; h++)
+		for (size_t i = 0; i < r->hosts[h].nports && !any_open; i++)
+			any_open = r->hosts[h].ports[i].state == PS_PST_OPEN;
+	if (any_open && !no_owners) {
 		struct ps_inv_opts io;
 		ps_inv_opts_init(&io);
 		io.owners = true;
 		io.states = 1u << PS_ST_LISTEN | 1u << PS_ST_CLOSE;
+		io.ns_mode = geteuid() == 0 ? PS_NS_ALL : PS_NS_CURRENT;
 		struct ps_inventory *inv = NULL;
 		if (ps_inventory_collect(&io, &inv) == PS_OK && inv) {
 			ps_scan_attach_owners(r, inv);

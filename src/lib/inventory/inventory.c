@@ -3,6 +3,8 @@
  * and records in inv->sources / inv->warnings what was used and skipped. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <fcntl.h>
 #include <linux/sockios.h>
 #include <net/if.h>
@@ -339,6 +341,21 @@ static int dump_ns(const struct ps_inv_opts *o, struct ps_inventory *inv, uint32
 		for (struct if_nameindex *i = ifs; i->if_index && i->if_name; i++)
 			ps_inventory_add_iface(inv, ns, i->if_index, i->if_name);
 		if_freenameindex(ifs);
+	}
+	/* and its addresses (which namespace a scanned address belongs to) */
+	struct ifaddrs *ifa = NULL;
+	if (getifaddrs(&ifa) == 0) {
+		for (struct ifaddrs *i = ifa; i; i = i->ifa_next) {
+			if (!i->ifa_addr)
+				continue;
+			if (i->ifa_addr->sa_family == AF_INET)
+				ps_inventory_add_addr(inv, ns, AF_INET,
+						      (const uint8_t *)&((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr);
+			else if (i->ifa_addr->sa_family == AF_INET6)
+				ps_inventory_add_addr(inv, ns, AF_INET6,
+						      (const uint8_t *)&((struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr);
+		}
+		freeifaddrs(ifa);
 	}
 	if (!any_ok)
 		return perm ? PS_ERR_PERM : PS_ERR_SYS;

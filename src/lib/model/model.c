@@ -203,6 +203,7 @@ void ps_inventory_free(struct ps_inventory *inv)
 	free(inv->warnings);
 	free(inv->users);
 	free(inv->ifaces);
+	free(inv->addrs);
 	free(inv->denied_uids);
 	free(inv->unmatched);
 	free(inv->bpffds);
@@ -357,4 +358,24 @@ int ps_inventory_add_iface(struct ps_inventory *inv, uint32_t netns, uint32_t in
 	f->index = index;
 	snprintf(f->name, sizeof f->name, "%s", name);
 	return PS_OK;
+}
+
+int ps_inventory_add_addr(struct ps_inventory *inv, uint32_t netns, int family, const uint8_t *addr)
+{
+	if (grow((void **)&inv->addrs, &inv->addrs_cap, inv->naddrs + 1, sizeof *inv->addrs))
+		return PS_ERR_NOMEM;
+	struct ps_ns_addr *a = &inv->addrs[inv->naddrs++];
+	memset(a, 0, sizeof *a);
+	a->netns = netns;
+	a->family = (uint8_t)family;
+	memcpy(a->addr, addr, family == AF_INET ? 4 : 16);
+	return PS_OK;
+}
+
+long ps_inventory_netns_of_addr(const struct ps_inventory *inv, int family, const uint8_t *addr)
+{
+	for (size_t i = 0; i < inv->naddrs; i++)
+		if (inv->addrs[i].family == family && memcmp(inv->addrs[i].addr, addr, family == AF_INET ? 4 : 16) == 0)
+			return (long)inv->addrs[i].netns;
+	return -1;
 }

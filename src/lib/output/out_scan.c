@@ -93,7 +93,8 @@ static void normal(struct ps_buf *b, const struct ps_scan_result *r, const struc
 			continue;
 		char a[64];
 		ps_fmt_addr(a, sizeof a, H->addr.family, H->addr.addr);
-		ps_buf_printf(b, "portsec scan report for %s\n", a);
+		ps_buf_printf(b, "portsec scan report for %s%s%s%s\n", a, H->netns[0] ? " (this machine, netns " : "",
+			      H->netns, H->netns[0] ? ")" : "");
 		if (H->srtt_us && !H->local)
 			ps_buf_printf(b, "Host is up, received %s (%.5fs latency).\n", ps_reason_name(H->reason),
 				      H->srtt_us / 1e6);
@@ -259,8 +260,11 @@ static void xml_host(struct ps_buf *b, const struct ps_scan_result *r, const str
 {
 	char a[64];
 	ps_fmt_addr(a, sizeof a, H->addr.family, H->addr.addr);
-	ps_buf_printf(b, "<host starttime=\"%llu\" endtime=\"%llu\">", (unsigned long long)r->start_time,
+	ps_buf_printf(b, "<host starttime=\"%llu\" endtime=\"%llu\"", (unsigned long long)r->start_time,
 		      (unsigned long long)(r->start_time + (uint64_t)(r->stats.elapsed_ms / 1000)));
+	if (H->note[0]) /* ndiff fails on script results that differ: a plain attribute */
+		xml_attr(b, "comment", H->note);
+	ps_buf_putc(b, '>');
 	ps_buf_printf(b, "<status state=\"%s\" reason=\"%s\" reason_ttl=\"%u\"/>\n", H->status ? "up" : "down",
 		      H->status ? ps_reason_name(H->reason) : "no-response", H->ttl);
 	ps_buf_printf(b, "<address addr=\"%s\" addrtype=\"%s\"/>\n<hostnames>\n</hostnames>\n", a,
@@ -291,40 +295,29 @@ static void xml_host(struct ps_buf *b, const struct ps_scan_result *r, const str
 			continue;
 		ps_buf_printf(b, "<port protocol=\"%s\" portid=\"%u\"><state state=\"%s\" reason=\"%s\" reason_ttl=\"%u\"/>",
 			      proto_name(sp->proto), sp->port, ps_pstate_name(sp->state), ps_reason_name(sp->reason), sp->ttl);
+		/* the owning process (inside view) in nmap's own <owner> element */
+		if (sp->owner) {
+			ps_buf_puts(b, "<owner");
+			xml_attr(b, "name", sp->owner);
+			ps_buf_puts(b, "/>");
+		}
 		const char *sv = svc_name(sp, db);
-		if (sp->ver) {
+		if (sv || sp->ver || sp->banner) {
 			ps_buf_puts(b, "<service");
 			xml_attr(b, "name", sv ? sv : "unknown");
-			if (sp->ver->product[0])
+			if (sp->ver && sp->ver->product[0])
 				xml_attr(b, "product", sp->ver->product);
-			if (sp->ver->version[0])
+			if (sp->ver && sp->ver->version[0])
 				xml_attr(b, "version", sp->ver->version);
-			if (sp->ver->extrainfo[0])
+			if (sp->ver && sp->ver->extrainfo[0])
 				xml_attr(b, "extrainfo", sp->ver->extrainfo);
-			ps_buf_puts(b, " method=\"probed\" conf=\"10\"/>");
-		} else if (sv) {
-			ps_buf_puts(b, "<service");
-			xml_attr(b, "name", sv);
-			ps_buf_puts(b, " method=\"table\" conf=\"3\"/>");
-		}
-		if (sp->banner) {
-			ps_buf_puts(b, "<script id=\"banner\"");
-			xml_attr(b, "output", sp->banner);
-			ps_buf_puts(b, "/>");
-		}
-		if (sp->owner) {
-			ps_buf_puts(b, "<script id=\"portsec-owner\"");
-			xml_attr(b, "output", sp->owner);
-			ps_buf_puts(b, "/>");
+			if (sp->banner) /* what the service said, as nmap keeps unmatched responses */
+				xml_attr(b, "servicefp", sp->banner);
+			ps_buf_puts(b, sp->ver ? " method=\"probed\" conf=\"10\"/>" : " method=\"table\" conf=\"3\"/>");
 		}
 		ps_buf_puts(b, "</port>\n");
 	}
 	ps_buf_puts(b, "</ports>\n");
-	if (H->note[0]) {
-		ps_buf_puts(b, "<hostscript><script id=\"portsec-note\"");
-		xml_attr(b, "output", H->note);
-		ps_buf_puts(b, "/></hostscript>\n");
-	}
 	ps_buf_printf(b, "<times srtt=\"%u\" rttvar=\"%u\" to=\"%u\"/>\n", H->srtt_us, H->rttvar_us, H->to_us);
 	ps_buf_puts(b, "</host>\n");
 }
@@ -411,6 +404,8 @@ static void json_host(struct ps_json *j, const struct ps_scan_host *H, const str
 	ps_json_str(j, H->status ? ps_reason_name(H->reason) : "no-response");
 	ps_json_key(j, "local");
 	ps_json_bool(j, H->local);
+	ps_json_key(j, "netns");
+	ps_json_str(j, H->netns[0] ? H->netns : NULL);
 	ps_json_key(j, "ports");
 	ps_json_arr_begin(j);
 	for (size_t i = 0; i < H->nports; i++) {

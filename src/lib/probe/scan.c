@@ -742,10 +742,28 @@ void ps_scan_mark_local(struct ps_scan_result *r)
 void ps_scan_attach_owners(struct ps_scan_result *r, const struct ps_inventory *inv)
 {
 	static const uint8_t zero[16];
+	uint32_t cur = 0;
+	for (size_t k = 0; k < inv->nnetns; k++)
+		if (inv->netns[k].current)
+			cur = (uint32_t)k;
 	for (size_t h = 0; h < r->nhosts; h++) {
 		struct ps_scan_host *H = &r->hosts[h];
-		if (!H->local)
+		if (!H->status)
 			continue;
+		long ns = ps_inventory_netns_of_addr(inv, H->addr.family, H->addr.addr);
+		if (ns < 0 && H->local)
+			ns = (long)cur; /* loopback */
+		if (ns < 0)
+			continue;
+		if (!H->local) {
+			H->local = true;
+			const struct ps_netns *N = &inv->netns[ns];
+			if (N->name[0])
+				snprintf(H->netns, sizeof H->netns, "%s", N->name);
+			else
+				snprintf(H->netns, sizeof H->netns, "netns:%llu", (unsigned long long)N->inode);
+		}
+		size_t alen = H->addr.family == AF_INET ? 4 : 16;
 		for (size_t i = 0; i < H->nports; i++) {
 			struct ps_scan_port *sp = &H->ports[i];
 			if (sp->state != PS_PST_OPEN && sp->state != PS_PST_OPEN_FILTERED)
@@ -753,13 +771,12 @@ void ps_scan_attach_owners(struct ps_scan_result *r, const struct ps_inventory *
 			const struct ps_socket *best = NULL;
 			for (size_t k = 0; k < inv->nsocks; k++) {
 				const struct ps_socket *s = &inv->socks[k];
-				if (s->lport != sp->port || s->proto != sp->proto || !inv->netns[s->netns].current)
+				if (s->lport != sp->port || s->proto != sp->proto || s->netns != (uint32_t)ns)
 					continue;
 				if (sp->proto == PS_PROTO_TCP && s->state != PS_ST_LISTEN)
 					continue;
 				bool match = s->family == H->addr.family &&
-					     (memcmp(s->laddr, H->addr.addr, H->addr.family == AF_INET ? 4 : 16) == 0 ||
-					      memcmp(s->laddr, zero, H->addr.family == AF_INET ? 4 : 16) == 0);
+					     (memcmp(s->laddr, H->addr.addr, alen) == 0 || memcmp(s->laddr, zero, alen) == 0);
 				/* a dual-stack [::] socket takes IPv4 too */
 				if (!match && s->family == AF_INET6 && H->addr.family == AF_INET && s->v6only != 1 &&
 				    memcmp(s->laddr, zero, 16) == 0)
@@ -772,11 +789,14 @@ void ps_scan_attach_owners(struct ps_scan_result *r, const struct ps_inventory *
 			const struct ps_owner *ow = &inv->owners[best->owner_first];
 			const struct ps_proc *pr = &inv->procs[ow->proc];
 			const char *user = ps_inventory_username(inv, pr->uid);
-			char buf[160];
+			char buf[160], who[48];
 			if (user)
-				snprintf(buf, sizeof buf, "%s (pid %d, user %s)", pr->comm, (int)pr->pid, user);
+				snprintf(who, sizeof who, "user %s", user);
 			else
-				snprintf(buf, sizeof buf, "%s (pid %d, uid %u)", pr->comm, (int)pr->pid, pr->uid);
+				snprintf(who, sizeof who, "uid %u", pr->uid);
+			snprintf(buf, sizeof buf, "%s (pid %d, %s%s%s)", pr->comm, (int)pr->pid, who,
+				 H->netns[0] ? ", netns " : "", H->netns);
+			free(sp->owner);
 			sp->owner = strdup(buf);
 		}
 	}
