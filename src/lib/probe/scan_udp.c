@@ -8,13 +8,15 @@
  *
  * Linux targets send about one port-unreachable per second per peer after a
  * burst of 6 (net.ipv4.icmp_ratelimit), so after the fast pass most closed
- * ports are silent too.  The resolution phase tells them apart at the
- * target's pace: per host it probes the silent ports one at a time at an
- * interval d, and whenever some of those stayed silent it sends one "canary"
- * to a port known to be closed.  Canary answered: the target had ICMP to
- * spare, so the silent ports are open|filtered (d shrinks).  Canary silent:
- * the limit swallowed the answers, the ports go back in the queue and d
- * grows.  What the time budget leaves undecided is reported as such
+ * ports are silent too.  A silent probe costs the target no token, so the
+ * resolution phase cycles through the silent ports at a gentle pace faster
+ * than the target's ICMP rate: every token the target regains becomes one
+ * port-unreachable, i.e. one closed port found, at the target's own pace.
+ * After each cycle it pauses until the target has tokens again and sends all
+ * still-silent ports followed, back to back, by a "canary" to a port known to
+ * be closed: if the canary is answered, the target had a token for every
+ * closed port of the burst, so the silent ones are open|filtered.  What the
+ * time budget leaves undecided is reported as such
  * (reason icmp-rate-limited), never guessed. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -35,16 +37,15 @@
 #define UBATCH 64
 
 struct uhost {
-	uint32_t *q;          /* silent slots still to resolve */
-	size_t qn, qhead;
-	uint32_t pend[8];
-	unsigned npend, k;     /* ports in this round, round size */
-	double d, next;
-	bool canary_out, canary_ok;
-	double canary_at;
-	uint32_t canary_slot;  /* a slot known closed (port-unreach) */
+	uint32_t *q;            /* silent slots still to resolve */
+	size_t qn, cur;         /* how many, the cycle's position */
+	double next;            /* next probe of the cycle */
+	double verify_at;       /* the pause ends: send the verification burst */
+	bool pausing, verifying, canary_ok;
+	double verify_sent;
+	uint32_t canary_slot;   /* a slot known closed (port-unreach) */
 	bool have_canary, limited, done;
-	unsigned fails;       /* canaries in a row that stayed silent */
+	double last_icmp;       /* when the host last answered with ICMP */
 	uint64_t icmp_resolve;
 };
 
@@ -156,9 +157,11 @@ static void on_icmp(struct uctx *u, int family, const uint8_t *addr, uint16_t po
 		scan_host_answer(p, (size_t)h, PS_RS_PORT_UNREACH, 0);
 		if (u->uh) {
 			struct uhost *x = &u->uh[h];
-			x->icmp_resolve++;
-			if (x->canary_out && (uint32_t)slot == x->canary_slot)
+			x->last_icmp = ps_mono_ms();
+			if (x->verifying && (uint32_t)slot == x->canary_slot)
 				x->canary_ok = true;
+			else
+				x->icmp_resolve++;
 		}
 		return;
 	}
@@ -270,6 +273,11 @@ static int fast_pass(struct uctx *u)
 }
 
 /* phase 2: tell closed from open|filtered at the target's ICMP pace */
+static bool silent(const struct scan_pass *p, uint64_t t)
+{
+	return atomic_load(&p->st[t]) == PS_PST_OPEN_FILTERED && p->rs[t] == PS_RS_NO_RESPONSE;
+}
+
 static int resolve(struct uctx *u)
 {
 	struct scan_pass *p = u->p;
@@ -279,135 +287,128 @@ static int resolve(struct uctx *u)
 		return PS_ERR_NOMEM;
 	size_t active = 0;
 	uint64_t total = 0;
+	double start = ps_mono_ms();
 	for (size_t h = 0; h < p->nhosts; h++) {
 		struct uhost *x = &uh[h];
 		x->done = true;
-		size_t silent = 0;
+		size_t n = 0;
 		for (size_t s = 0; s < p->nports; s++) {
 			uint64_t t = scan_t(p, h, s);
-			uint8_t st = atomic_load(&p->st[t]);
-			if (st == PS_PST_CLOSED && p->rs[t] == PS_RS_PORT_UNREACH && !x->have_canary)
+			if (atomic_load(&p->st[t]) == PS_PST_CLOSED && p->rs[t] == PS_RS_PORT_UNREACH && !x->have_canary)
 				x->canary_slot = (uint32_t)s, x->have_canary = true;
-			silent += st == PS_PST_OPEN_FILTERED && p->rs[t] == PS_RS_NO_RESPONSE;
+			n += silent(p, t);
 		}
-		if (!silent || !x->have_canary)
+		if (!n || !x->have_canary)
 			continue; /* nothing to tell apart, or the host never sends ICMP */
-		x->q = malloc(silent * sizeof *x->q);
+		x->q = malloc(n * sizeof *x->q);
 		if (!x->q) {
 			for (size_t k = 0; k < h; k++)
 				free(uh[k].q);
 			free(uh);
 			return PS_ERR_NOMEM;
 		}
-		for (size_t s = 0; s < p->nports; s++) {
-			uint64_t t = scan_t(p, h, s);
-			if (atomic_load(&p->st[t]) == PS_PST_OPEN_FILTERED && p->rs[t] == PS_RS_NO_RESPONSE)
+		for (size_t s = 0; s < p->nports; s++)
+			if (silent(p, scan_t(p, h, s)))
 				x->q[x->qn++] = (uint32_t)s;
-		}
 		x->done = false;
-		x->d = 200; /* ms per token; grows to the target's pace when a canary stays silent */
-		x->k = 4;
-		x->next = ps_mono_ms();
+		x->next = x->last_icmp = start;
 		active++;
 		total += x->qn;
 	}
 	u->uh = uh;
-	double start = ps_mono_ms();
-	uint64_t budget = o->udp_budget_ms ? o->udp_budget_ms : 0;
+	uint64_t budget = o->udp_budget_ms;
 	double last_prog = 0;
 	uint64_t resolved = 0;
-	const unsigned K = 8;
 	while (active && !stopped(p)) {
 		double now = ps_mono_ms();
 		if (budget && now - start > (double)budget)
 			break;
 		if (p->tm->host_timeout_ms && now - p->t0 > (double)p->tm->host_timeout_ms)
 			break;
-		double wake = now + 50;
 		double to_ms = scan_timeout_us(p) / 1000.0 + 2;
+		/* the target's ICMP rate as seen so far (Linux default: 1/s) */
+		uint64_t got = 0;
+		for (size_t h = 0; h < p->nhosts; h++)
+			got += uh[h].icmp_resolve;
+		double secs = (now - start) / 1000.0;
+		double rate = secs > 5 && got > 3 ? (double)got / secs / (double)active : 1.0;
+		if (rate < 0.2)
+			rate = 0.2;
+		double gap = 1000.0 / (rate * 10 < 10 ? 10 : rate * 10 > 200 ? 200 : rate * 10);
+		double pause = 1500.0 / rate > 5000 ? 5000 : 1500.0 / rate;
+		double wake = now + 50;
 		for (size_t h = 0; h < p->nhosts; h++) {
 			struct uhost *x = &uh[h];
 			if (x->done)
 				continue;
-			if (x->canary_out) {
-				/* the round's answers are in after one timeout */
-				if (now - x->canary_at < to_ms) {
-					if (x->canary_at + to_ms < wake)
-						wake = x->canary_at + to_ms;
+			if (now - x->last_icmp > 120000) { /* the host stopped answering at all */
+				x->done = true;
+				active--;
+				continue;
+			}
+			if (x->verifying) {
+				if (!x->canary_ok && now - x->verify_sent < to_ms) {
+					if (x->verify_sent + to_ms < wake)
+						wake = x->verify_sent + to_ms;
 					continue;
 				}
-				x->canary_out = false;
-				unsigned closed = 0;
-				for (unsigned i = 0; i < x->npend; i++) {
-					uint64_t t = scan_t(p, h, x->pend[i]);
-					if (atomic_load(&p->st[t]) != PS_PST_OPEN_FILTERED || p->rs[t] != PS_RS_NO_RESPONSE) {
-						closed += atomic_load(&p->st[t]) == PS_PST_CLOSED;
-						resolved++;
-						continue;
-					}
-					if (x->canary_ok) {
-						/* the canary, sent right behind it, still found a
-						 * token: a closed port would have had one too */
-						p->rs[t] = PS_RS_NONE;
-						resolved++;
-					} else
-						x->q[--x->qhead] = x->pend[i]; /* again, later */
-				}
+				x->verifying = false;
 				if (x->canary_ok) {
-					x->d = x->d * 0.9 < 5 ? 5 : x->d * 0.9;
-					x->fails = 0;
-					if (x->k < K)
-						x->k++;
-				} else {
-					x->d = x->d * 1.25 > 5000 ? 5000 : x->d * 1.25;
-					x->limited = true;
-					x->k = closed > 1 ? closed : 1;
-					if (++x->fails >= 20) { /* the host stopped answering at all */
-						x->done = true;
-						active--;
-						continue;
-					}
+					/* a token was left after every closed port of the burst:
+					 * the silent ones are open|filtered */
+					for (size_t i = 0; i < x->qn; i++)
+						if (silent(p, scan_t(p, h, x->q[i])))
+							p->rs[scan_t(p, h, x->q[i])] = PS_RS_NONE, resolved++;
+					x->done = true;
+					active--;
+					continue;
 				}
-				/* wait until the tokens this round used are back */
-				x->next = now + x->d * (closed + 1);
-				x->npend = 0;
+				x->limited = true;
 			}
+			if (x->pausing) {
+				if (now < x->verify_at) {
+					if (x->verify_at < wake)
+						wake = x->verify_at;
+					continue;
+				}
+				/* the verification burst: every silent port, then the canary */
+				x->pausing = false;
+				size_t w = 0;
+				for (size_t i = 0; i < x->qn; i++)
+					if (silent(p, scan_t(p, h, x->q[i])))
+						x->q[w++] = x->q[i];
+					else
+						resolved++;
+				x->qn = w;
+				for (size_t i = 0; i < x->qn; i++)
+					send_one(u, scan_t(p, h, x->q[i]));
+				x->canary_ok = false;
+				x->verifying = true;
+				x->verify_sent = ps_mono_ms();
+				send_one(u, scan_t(p, h, x->canary_slot));
+				x->cur = 0;
+				x->next = x->verify_sent + to_ms;
+				continue;
+			}
+			/* the cycle: one silent port every gap ms */
 			if (now < x->next) {
 				if (x->next < wake)
 					wake = x->next;
 				continue;
 			}
-			while (x->qhead < x->qn) {
-				uint64_t t = scan_t(p, h, x->q[x->qhead]);
-				if (atomic_load(&p->st[t]) == PS_PST_OPEN_FILTERED && p->rs[t] == PS_RS_NO_RESPONSE)
-					break;
-				x->qhead++, resolved++;
-			}
-			if (x->qhead >= x->qn) {
-				x->done = true;
-				active--;
+			while (x->cur < x->qn && !silent(p, scan_t(p, h, x->q[x->cur])))
+				x->cur++;
+			if (x->cur >= x->qn) {
+				x->pausing = true;
+				x->verify_at = now + pause;
 				continue;
 			}
-			/* a round: k silent ports and the canary, back to back */
-			x->npend = 0;
-			while (x->npend < x->k && x->qhead < x->qn) {
-				uint32_t sl = x->q[x->qhead++];
-				uint64_t t = scan_t(p, h, sl);
-				if (atomic_load(&p->st[t]) != PS_PST_OPEN_FILTERED || p->rs[t] != PS_RS_NO_RESPONSE) {
-					resolved++;
-					continue;
-				}
-				send_one(u, t);
-				x->pend[x->npend++] = sl;
-			}
-			x->canary_out = true, x->canary_ok = false, x->canary_at = ps_mono_ms();
-			send_one(u, scan_t(p, h, x->canary_slot));
-			if (x->canary_at + to_ms < wake)
-				wake = x->canary_at + to_ms;
+			send_one(u, scan_t(p, h, x->q[x->cur++]));
+			x->next = now + gap;
 		}
 		double w = wake - ps_mono_ms();
 		pump(u, w <= 0 ? 0 : w > 50 ? 50 : (int)w + 1);
-		scan_progress(p, "udp-resolve", resolved, total, 0, &last_prog);
+		scan_progress(p, "udp-resolve", resolved + got, total, rate, &last_prog);
 	}
 	/* statistics and what the budget left undecided */
 	double secs = (ps_mono_ms() - start) / 1000.0;
