@@ -305,6 +305,26 @@ assert doc['stats']['interrupted'] and 1000 < n < 65535, (n, doc['stats'])
 grep -q interrupted "$TMPD/int.err" && grep -q '</nmaprun>' "$TMPD/int.xml" \
 	&& ok "Ctrl-C: a complete XML document of the partial scan" || bad "Ctrl-C: $(cat "$TMPD/int.err")"
 
+# ---- --host-timeout: a bound, and the unfinished host says so ----
+SC -p 1-65535 --max-rate 5000 --host-timeout 1s --json 198.19.7.2 >"$TMPD/ht.json" 2>/dev/null
+pyscan "--host-timeout: stops in time, host marked timed out with the ports not scanned" "$TMPD/ht.json" "
+h = host('198.19.7.2')
+assert h['timed_out'] and 0 < h['not_scanned'] < 65535 and doc['stats']['elapsed_s'] < 3, (h['not_scanned'], doc['stats']['elapsed_s'])
+"
+
+# ---- without CAP_NET_RAW: -sS refused (exit 4), the default falls back to connect, said plainly ----
+if command -v setpriv >/dev/null; then
+	NOPRIV="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all"
+	ip netns exec "$S" $NOPRIV "$PORTSEC" scan -sS -p 22 198.19.7.2 >/dev/null 2>"$TMPD/np.err"
+	expect_eq "unprivileged -sS exit" "$?" 4
+	ip netns exec "$S" $NOPRIV "$PORTSEC" scan -p 22,81 --json 198.19.7.2 >"$TMPD/np.json" 2>"$TMPD/np.err"
+	grep -q 'connect scan (-sT)' "$TMPD/np.err" && ok "unprivileged: the fallback to connect() is said" || bad "no fallback note: $(cat "$TMPD/np.err")"
+	pyscan "unprivileged connect fallback finds the same ports" "$TMPD/np.json" "
+h = host('198.19.7.2')
+assert ports(h, 'open') == [22] and doc['stats']['scan_type'] == 'connect'
+"
+else echo "skip - setpriv not installed"; fi
+
 # ---- bad input: one line, exit 2 ----
 badin() { # args...
 	SC "$@" >"$TMPD/b.out" 2>"$TMPD/b.err"

@@ -161,6 +161,9 @@ static void normal(struct ps_buf *b, const struct ps_scan_result *r, const struc
 		}
 		if (H->note[0])
 			ps_buf_printf(b, "Note: %s\n", H->note);
+		if (H->timed_out)
+			ps_buf_printf(b, "Note: %u port%s not scanned: the scan stopped (--host-timeout or interrupted) first.\n",
+				      H->counts[2][PS_PST_NONE], H->counts[2][PS_PST_NONE] == 1 ? "" : "s");
 		ps_buf_putc(b, '\n');
 	}
 	size_t down = r->nhosts - r->hosts_up;
@@ -264,6 +267,8 @@ static void xml_host(struct ps_buf *b, const struct ps_scan_result *r, const str
 		      (unsigned long long)(r->start_time + (uint64_t)(r->stats.elapsed_ms / 1000)));
 	if (H->note[0]) /* ndiff fails on script results that differ: a plain attribute */
 		xml_attr(b, "comment", H->note);
+	if (H->timed_out)
+		ps_buf_puts(b, " timedout=\"true\"");
 	ps_buf_putc(b, '>');
 	ps_buf_printf(b, "<status state=\"%s\" reason=\"%s\" reason_ttl=\"%u\"/>\n", H->status ? "up" : "down",
 		      H->status ? ps_reason_name(H->reason) : "no-response", H->ttl);
@@ -447,6 +452,10 @@ static void json_host(struct ps_json *j, const struct ps_scan_host *H, const str
 		ps_json_u64(j, H->counts[2][st]);
 	}
 	ps_json_obj_end(j);
+	ps_json_key(j, "timed_out");
+	ps_json_bool(j, H->timed_out);
+	ps_json_key(j, "not_scanned");
+	ps_json_u64(j, H->counts[2][PS_PST_NONE]);
 	ps_json_key(j, "note");
 	ps_json_str(j, H->note[0] ? H->note : NULL);
 	ps_json_obj_end(j);

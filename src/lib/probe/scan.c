@@ -471,6 +471,9 @@ static int collect(struct ps_scan_result *r, const struct scan_pass *p, uint8_t 
 			H->counts[pi][st] += cnt[st];
 			H->counts[2][st] += cnt[st];
 		}
+		/* probes never decided: --host-timeout or Ctrl-C stopped the pass */
+		if (cnt[PS_PST_NONE])
+			H->timed_out = true;
 		if (!add)
 			continue;
 		struct ps_scan_port *np = realloc(H->ports, (H->nports + add) * sizeof *np);
