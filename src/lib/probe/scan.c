@@ -552,9 +552,14 @@ static int discover(struct ps_scan_result *r, const struct ps_scan_opts *o, bool
 	static const uint16_t rports[4] = {0, 443, 80, 0};
 	static const uint8_t rkinds[4] = {PK_ECHO, PK_SYN, PK_ACK, PK_TSTAMP};
 	static const uint16_t cports[2] = {80, 443};
+	/* these hosts already let every port probe time out, each retried: four
+	 * kinds of discovery probe get one retransmission at most */
+	struct ps_scan_opts d = *o;
+	if (d.timing.max_retries > 1)
+		d.timing.max_retries = 1;
 	struct scan_pass p;
-	int rc = raw ? scan_pass_init(&p, silent, n, rports, rkinds, 4, o, &r->stats)
-		     : scan_pass_init(&p, silent, n, cports, NULL, 2, o, &r->stats);
+	int rc = raw ? scan_pass_init(&p, silent, n, rports, rkinds, 4, &d, &r->stats)
+		     : scan_pass_init(&p, silent, n, cports, NULL, 2, &d, &r->stats);
 	if (rc == PS_OK) {
 		uint64_t before = r->stats.sent;
 		rc = raw ? scan_raw_pass(&p) : scan_connect_pass(&p);
