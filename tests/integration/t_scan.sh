@@ -288,6 +288,14 @@ own = {p['port']: p['owner'] for p in h['ports'] if p['state'] == 'open'}
 assert set(own) == {22, 80, 8000} and all(o and o.startswith('webd (pid ') for o in own.values()), own
 "
 
+# connect() to every port of our own loopback meets its own source port once
+# in a while (a self-connect): that is no listener
+ip netns exec "$T" "$PORTSEC" scan -sT -p- --max-rate 1000000 --json 127.0.0.1 >"$TMPD/self.json" 2>/dev/null
+pyscan "connect -p- on our own loopback: exactly the listeners open (self-connects are not)" "$TMPD/self.json" "
+h = host('127.0.0.1')
+assert ports(h, 'open') == [$(echo $OPEN_TCP | tr ' ' ,)], ports(h, 'open')
+"
+
 # ---- Ctrl-C: a clean stop that still writes what was found ----
 ip netns exec "$S" "$PORTSEC" scan -p 1-65535 --max-rate 2000 --json -oX "$TMPD/int.xml" 198.19.7.2 >"$TMPD/int.json" 2>"$TMPD/int.err" &
 ipid=$!

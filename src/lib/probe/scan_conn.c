@@ -35,6 +35,14 @@ static void finish(struct scan_pass *p, struct cslot *s, int err, int ep)
 	struct scan_icmp_err ie;
 	if (err == 0) {
 		st = PS_PST_OPEN, rs = PS_RS_SYN_ACK;
+		/* a connect to our own address can pick the target port as its
+		 * source port and connect to itself (TCP simultaneous open): no
+		 * listener there, the port is closed */
+		struct sockaddr_storage me, peer;
+		socklen_t ml = sizeof me, pl = sizeof peer;
+		if (getsockname(s->fd, (struct sockaddr *)&me, &ml) == 0 &&
+		    getpeername(s->fd, (struct sockaddr *)&peer, &pl) == 0 && ml == pl && memcmp(&me, &peer, ml) == 0)
+			st = PS_PST_CLOSED, rs = PS_RS_CONN_REFUSED;
 	} else if (scan_errqueue(s->fd, &ie) &&
 		   ps_icmp_verdict(ie.origin == SO_EE_ORIGIN_ICMP ? AF_INET : AF_INET6, ie.type, ie.code, &st, &rs)) {
 		/* st/rs from the ICMP error */
