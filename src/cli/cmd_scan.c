@@ -302,6 +302,32 @@ int cmd_scan(struct cli *c, int argc, char **argv)
 	struct ps_svcdb *db = NULL;
 	ps_svcdb_open(NULL, &db);
 
+	/* options without a value */
+	bool fast = false, ignored = false;
+	struct flag {
+		const char *name;
+		bool *dst;
+	};
+	const struct flag flags[] = {
+		{"-sS", &want_syn},
+		{"-sT", &want_connect},
+		{"-sU", &o.udp},
+		{"-sV", &o.versions},
+		{"-sn", &o.ping_only},
+		{"-Pn", &o.no_ping},
+		{"-6", &tx.v6},
+		{"-F", &fast},
+		{"--reason", &reason},
+		{"--open", &open_only},
+		{"-v", &verbose},
+		{"--json", &json},
+		{"--all", &all},
+		{"--allow-broadcast", &tx.allow_special},
+		{"--no-owners", &no_owners},
+		{"-n", &ignored}, /* portsec never resolves addresses to names */
+		{"-R", &ignored},
+		{"--no-color", &ignored},
+	};
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *next = i + 1 < argc ? argv[i + 1] : NULL;
@@ -313,45 +339,16 @@ int cmd_scan(struct cli *c, int argc, char **argv)
 		}                                                                                       \
 		i++;                                                                                    \
 	} while (0)
+		const struct flag *f = NULL;
+		for (size_t k = 0; k < sizeof flags / sizeof flags[0] && !f; k++)
+			if (strcmp(a, flags[k].name) == 0)
+				f = &flags[k];
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			cli_print(help);
 			goto done;
-		} else if (strcmp(a, "-sS") == 0)
-			want_syn = true;
-		else if (strcmp(a, "-sT") == 0)
-			want_connect = true;
-		else if (strcmp(a, "-sU") == 0)
-			o.udp = true;
-		else if (strcmp(a, "-sV") == 0)
-			o.versions = true;
-		else if (strcmp(a, "-sn") == 0)
-			o.ping_only = true;
-		else if (strcmp(a, "-Pn") == 0)
-			o.no_ping = true;
-		else if (strcmp(a, "-n") == 0 || strcmp(a, "-R") == 0 || strcmp(a, "--reason") == 0 ||
-			 strcmp(a, "-6") == 0 || strcmp(a, "-F") == 0 || strcmp(a, "--open") == 0 ||
-			 strcmp(a, "-v") == 0 || strcmp(a, "--json") == 0 || strcmp(a, "--all") == 0 ||
-			 strcmp(a, "--allow-broadcast") == 0 || strcmp(a, "--no-owners") == 0 ||
-			 strcmp(a, "--no-color") == 0) {
-			if (strcmp(a, "--reason") == 0)
-				reason = true;
-			else if (strcmp(a, "-6") == 0)
-				tx.v6 = true;
-			else if (strcmp(a, "-F") == 0)
-				top = 100;
-			else if (strcmp(a, "--open") == 0)
-				open_only = true;
-			else if (strcmp(a, "-v") == 0)
-				verbose = true;
-			else if (strcmp(a, "--json") == 0)
-				json = true;
-			else if (strcmp(a, "--all") == 0)
-				all = true;
-			else if (strcmp(a, "--allow-broadcast") == 0)
-				tx.allow_special = true;
-			else if (strcmp(a, "--no-owners") == 0)
-				no_owners = true;
-		} else if (a[0] == '-' && a[1] == 'T' && a[2] >= '0' && a[2] <= '5' && !a[3])
+		} else if (f)
+			*f->dst = true;
+		else if (a[0] == '-' && a[1] == 'T' && a[2] >= '0' && a[2] <= '5' && !a[3])
 			tlevel = a[2] - '0';
 		else if (strcmp(a, "-p-") == 0)
 			port_spec = "1-65535";
@@ -480,6 +477,8 @@ int cmd_scan(struct cli *c, int argc, char **argv)
 		}
 #undef NEED
 	}
+	if (fast && top < 0)
+		top = 100;
 	if (want_syn && want_connect) {
 		rc = cli_usage(c, "-sS and -sT exclude each other");
 		goto done;
