@@ -113,7 +113,7 @@ grep -q '^Not shown: 98 closed tcp ports (reset), 101 filtered tcp ports (no-res
 # ---- -oA, --exclude/--excludefile/-iL, --stats-every ----
 printf '198.19.7.2 # the target\n198.19.7.1\n198.18.0.1-3\n' >"$TMPD/targets.txt"
 printf '198.18.0.2\n' >"$TMPD/exclude.txt"
-SC -p 22,81 -iL "$TMPD/targets.txt" --exclude 198.19.7.1 --excludefile "$TMPD/exclude.txt" --stats-every 1ms \
+SC -p 22,81,20000-20049 -iL "$TMPD/targets.txt" --exclude 198.19.7.1 --excludefile "$TMPD/exclude.txt" --stats-every 1ms \
 	-oA "$TMPD/all" --json >"$TMPD/ex.json" 2>"$TMPD/ex.err"
 pyscan "-iL with --exclude and --excludefile: exactly the hosts left" "$TMPD/ex.json" "
 assert sorted(h['addr'] for h in doc['hosts']) == ['198.18.0.1', '198.18.0.3', '198.19.7.2'], [h['addr'] for h in doc['hosts']]
