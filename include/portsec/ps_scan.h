@@ -185,8 +185,6 @@ uint16_t ps_inet_csum(const void *data, size_t len, uint32_t sum);
 /* UDP payloads for well-known services; NULL (len 0) = send an empty datagram */
 const uint8_t *ps_udp_payload(uint16_t port, size_t *len, const char **name);
 size_t ps_udp_payload_count(void);
-/* does a reply look like the protocol the payload asked (DNS id, NTP mode,...)?
- * (informational: any UDP reply makes a port open) */
 
 /* banners: what an open TCP service said first (or to a HEAD) -> service */
 struct ps_banner_info {

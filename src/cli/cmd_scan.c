@@ -560,9 +560,6 @@ int cmd_scan(struct cli *c, int argc, char **argv)
 				o.ports.ntcp = 0;
 			if (!(protos & PS_P_UDP))
 				o.ports.nudp = 0;
-			if (o.udp && !o.syn && !o.connect && o.ports.ntcp && !o.ports.nudp) {
-				o.ports.nudp = 0;
-			}
 		} else {
 			size_t n = top > 0 ? (size_t)top : 1000;
 			if (protos & PS_P_TCP)

@@ -692,9 +692,6 @@ int ps_scan_run(const struct ps_scan_opts *o, struct ps_scan_result **out)
 		ps_scan_result_free(r);
 		return rc;
 	}
-	/* a host up only through discovery: its silent ports are filtered */
-	if (r->tcp_type == PS_SCAN_SYN && !raw)
-		note(r, "raw sockets unavailable");
 	finish_hosts(r);
 	if (o->versions && r->tcp_type && !(o->stop && *o->stop))
 		scan_banners(r, o);
