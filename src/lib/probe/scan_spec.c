@@ -379,20 +379,19 @@ static int add_range(struct ps_scan_ports *p, unsigned protos, unsigned lo, unsi
 	return PS_OK;
 }
 
+/* a port number of n characters (not NUL-terminated): ps_parse_uint on a copy */
 static int port_num(const char *s, size_t n, unsigned *out)
 {
-	if (n == 0 || n > 5)
+	char tmp[8];
+	uint64_t v;
+	if (n == 0 || n >= sizeof tmp)
 		return PS_ERR_INVAL;
-	unsigned v = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return PS_ERR_INVAL;
-		v = v * 10 + (unsigned)(s[i] - '0');
-	}
-	if (v > 65535)
-		return PS_ERR_RANGE;
-	*out = v;
-	return PS_OK;
+	memcpy(tmp, s, n);
+	tmp[n] = 0;
+	int rc = ps_parse_uint(tmp, 0, 65535, &v);
+	if (rc == PS_OK)
+		*out = (unsigned)v;
+	return rc;
 }
 
 int ps_scan_ports_parse(const char *spec, unsigned default_protos, ps_port_lookup_fn lookup, void *ctx,
