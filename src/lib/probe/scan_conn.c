@@ -99,7 +99,7 @@ int scan_connect_pass(struct scan_pass *p)
 	uint64_t total = ps_shard_len(p->n, o->shard_k, o->shard_n), next = 0, decided = 0;
 	struct pacer pc;
 	pacer_init(&pc, tm->max_rate > 0 ? tm->max_rate : 1e7);
-	double last_prog = 0;
+	double last_prog = 0, stall_since = 0;
 	double deadline = tm->host_timeout_ms ? p->t0 + (double)tm->host_timeout_ms : 0;
 	int one = 1;
 	struct linger lg = {1, 0};
@@ -152,6 +152,18 @@ int scan_connect_pass(struct scan_pass *p)
 					freel[nfree++] = si;
 					p->tries[t]--;
 					fifo_push(&retry, t);
+					/* nothing in flight will free a port: give up after 2 s
+					 * rather than spin (the ephemeral range is exhausted) */
+					if (nfree == maxpar) {
+						double now = ps_mono_ms();
+						if (!stall_since)
+							stall_since = now;
+						else if (now - stall_since > 2000) {
+							errno = EADDRNOTAVAIL;
+							rc = PS_ERR_SYS;
+							goto out;
+						}
+					}
 					break;
 				}
 				s->fd = fd;
@@ -160,6 +172,7 @@ int scan_connect_pass(struct scan_pass *p)
 				decided++;
 				continue;
 			}
+			stall_since = 0;
 			struct epoll_event ev = {.events = EPOLLOUT | EPOLLERR, .data.u64 = (uint64_t)si << 32 | s->gen};
 			epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
 			fifo_push(&inflight, (uint64_t)si << 32 | s->gen);
