@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The layer rule of docs/ARCHITECTURE.md, checked on #include lines:
-#   util <- model <- inventory, services, probe, fw <- hidden <- output <- cli
+#   util <- model <- inventory, services, probe, fw <- hidden <- assess <- output <- cli
+# (tests/check_symbols.py checks the same rule on the objects' symbols)
 # libmnl only in inventory/ and fw/, libnftnl/libnftables only in fw/, libbpf
 # only in hidden/; the CLI only public headers;
 # and no module runs another program (system/popen/exec*).
@@ -24,8 +25,9 @@ deny lib/fw '#include "(inventory|output|probe|hidden|services)/|#include <bpf/'
 grep -rlE '#include <(libnftnl|nftables)/' "$src" | grep -v '/lib/fw/' | grep -q . && { echo "layer violation: libnftnl/libnftables outside fw/"; fail=1; }
 grep -rlE '#include <libmnl/' "$src" | grep -vE '/lib/(inventory|fw)/' | grep -q . && { echo "layer violation: libmnl outside inventory/ and fw/"; fail=1; }
 grep -rlE '#include <bpf/' "$src" | grep -v '/lib/hidden/' | grep -q . && { echo "layer violation: libbpf outside hidden/"; fail=1; }
-deny lib/output '#include "(inventory|util/sys|probe|hidden)|#include <(libmnl|linux|bpf)/' "formatters see the model, never sockets"
-deny cli '#include "(util|model|inventory|services|output|probe|hidden|fw)/|#include <(libmnl|libnftnl|nftables|linux|bpf)/' "the CLI sees public headers only"
+deny lib/assess '#include "(inventory|output|probe|hidden|fw)/|#include <(libmnl|libnftnl|nftables|linux|bpf)/' "assess uses the views through their public headers"
+deny lib/output '#include "(inventory|util/sys|probe|hidden|fw|assess)|#include <(libmnl|linux|bpf)/' "formatters see the model, never sockets"
+deny cli '#include "(util|model|inventory|services|output|probe|hidden|fw|assess)/|#include <(libmnl|libnftnl|nftables|linux|bpf)/' "the CLI sees public headers only"
 deny . '\b(system|popen|execl|execlp|execle|execv|execvp|execvpe|posix_spawnp?|fork)[[:space:]]*\(' "portsec never runs another program"
 [ $fail = 0 ] && echo "layers: ok"
 exit $fail

@@ -10,6 +10,7 @@
 #include "ps_scan.h"
 #include "ps_fw.h"
 #include "ps_hidden.h"
+#include "ps_assess.h"
 #include "ps_output.h"
 const char *ps_version(void);
 #endif

@@ -21,36 +21,8 @@
 #include "ps_model.h"
 #include "ps_probe.h"
 
-enum ps_severity { PS_SEV_INFO = 0, PS_SEV_LOW, PS_SEV_MEDIUM, PS_SEV_HIGH };
-const char *ps_severity_name(int sev);
 
-enum ps_view {
-	PS_VIEW_SOCKDIAG = 1u << 0,
-	PS_VIEW_PROCFS = 1u << 1,
-	PS_VIEW_FDWALK = 1u << 2,
-	PS_VIEW_SOCKSTAT = 1u << 3,
-	PS_VIEW_BIND = 1u << 4,
-	PS_VIEW_CONNECT = 1u << 5,
-	PS_VIEW_LIBC = 1u << 6,
-	PS_VIEW_COUNT = 7,
-};
-const char *ps_view_name(unsigned bit); /* "sock_diag", "procfs", "fd_walk", ... */
 
-struct ps_finding {
-	const char *kind;        /* static: "hidden-port", "view-mismatch", ... */
-	uint8_t severity;        /* enum ps_severity */
-	char *summary;           /* one line in plain words */
-	bool has_endpoint;
-	uint8_t proto, family;   /* PS_PROTO_*, AF_* (0 = both spaces) */
-	uint16_t port;
-	uint8_t addr[16];
-	uint64_t inode;
-	int32_t sock;            /* row of the report's inventory, or -1 */
-	int32_t pid;             /* the process concerned (0 = none) */
-	unsigned views_seen, views_missing; /* enum ps_view bits */
-	char **evidence;         /* lines */
-	size_t nevidence;
-};
 
 struct ps_check {
 	const char *name;        /* "bind-sweep", "views", ... */

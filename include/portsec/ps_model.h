@@ -239,6 +239,89 @@ char *ps_inventory_strdup(struct ps_inventory *inv, const char *s, size_t n);
 const struct ps_proc *ps_socket_owner_proc(const struct ps_inventory *inv,
 					   const struct ps_socket *s, uint32_t k);
 
+/* ---- findings: what a check concluded (hidden, the report, audit, watch) ---- */
+enum ps_severity { PS_SEV_INFO = 0, PS_SEV_LOW, PS_SEV_MEDIUM, PS_SEV_HIGH };
+const char *ps_severity_name(int sev);
+
+/* views that can see (or miss) a socket, in findings' views_seen/missing */
+enum ps_view {
+	PS_VIEW_SOCKDIAG = 1u << 0,
+	PS_VIEW_PROCFS = 1u << 1,
+	PS_VIEW_FDWALK = 1u << 2,
+	PS_VIEW_SOCKSTAT = 1u << 3,
+	PS_VIEW_BIND = 1u << 4,
+	PS_VIEW_CONNECT = 1u << 5,
+	PS_VIEW_LIBC = 1u << 6,
+	PS_VIEW_COUNT = 7,
+};
+const char *ps_view_name(unsigned bit); /* "sock_diag", "procfs", "fd_walk", ... */
+
+/* one finding: a check id, a severity, a line in plain words, the endpoint
+ * it concerns (if any), evidence lines and a remediation.  Its strings belong
+ * to whoever made it (an arena of the hidden report or the assessment). */
+struct ps_finding {
+	const char *kind;        /* the check id (static, docs/checks.md): "hidden-port", ... */
+	uint8_t severity;        /* enum ps_severity */
+	char *summary;           /* one line in plain words */
+	bool has_endpoint;
+	uint8_t proto, family;   /* PS_PROTO_*, AF_* (0 = both spaces) */
+	uint16_t port;
+	uint8_t addr[16];
+	uint64_t inode;
+	int32_t sock;            /* row of the report's inventory, or -1 */
+	int32_t pid;             /* the process concerned (0 = none) */
+	unsigned views_seen, views_missing; /* enum ps_view bits */
+	char *remediation;       /* one line a user can paste, or NULL */
+	char **evidence;         /* lines */
+	size_t nevidence;
+};
+
+/* ---- the outside view: port states and reasons (nmap's words) ---- */
+enum ps_pstate {
+	PS_PST_NONE = 0,       /* not decided yet */
+	PS_PST_OPEN,
+	PS_PST_CLOSED,
+	PS_PST_FILTERED,
+	PS_PST_OPEN_FILTERED,  /* UDP: silence */
+	PS_PST_UNFILTERED,
+	PS_PST_MAX
+};
+const char *ps_pstate_name(unsigned st); /* "open", "closed", "filtered", "open|filtered", ... */
+
+enum ps_reason {
+	PS_RS_NONE = 0,
+	PS_RS_SYN_ACK,
+	PS_RS_RESET,
+	PS_RS_CONN_REFUSED,
+	PS_RS_NO_RESPONSE,
+	PS_RS_NET_UNREACH,
+	PS_RS_HOST_UNREACH,
+	PS_RS_PROTO_UNREACH,
+	PS_RS_PORT_UNREACH,
+	PS_RS_NET_PROHIBITED,
+	PS_RS_HOST_PROHIBITED,
+	PS_RS_ADMIN_PROHIBITED,
+	PS_RS_UDP_RESPONSE,
+	PS_RS_ECHO_REPLY,
+	PS_RS_TIMESTAMP_REPLY,
+	PS_RS_USER_SET,
+	PS_RS_LOCALHOST,
+	PS_RS_NO_ROUTE,
+	PS_RS_ADDR_UNREACH,
+	PS_RS_HOST_TIMEOUT,   /* --host-timeout or Ctrl-C before an answer */
+	PS_RS_RATE_LIMITED,   /* UDP: closed or open|filtered, the ICMP limit kept us from telling */
+	PS_RS_MAX
+};
+const char *ps_reason_name(unsigned r); /* "syn-ack", "reset", "no-response", ... */
+
+/* a port spec (parsed by ps_parse_portspec, ps_services.h): "22", "22/tcp", "53/udp", "8000:8100/tcp", "8000-8100".
+ * protos is PS_P_TCP|PS_P_UDP when no protocol is given. */
+struct ps_portspec {
+	uint16_t lo, hi;
+	unsigned protos;
+	bool proto_given;
+};
+
 /* filters: the words users type after `portsec list` (ss-like). */
 struct ps_filter {
 	unsigned protos;        /* PS_P_* (0 = all) */

@@ -6,7 +6,7 @@
 #include "ps_model.h"
 #include "ps_services.h"
 #include "ps_hidden.h"
-#include "ps_fw.h"
+#include "ps_assess.h"
 #include "ps_scan.h"
 
 struct ps_out_opts {
@@ -16,8 +16,6 @@ struct ps_out_opts {
 	bool netns;      /* netns column */
 	bool extended;   /* -e: uid, inode, cookie */
 	bool verbose;    /* info/report: explain more */
-	const struct ps_fw_ruleset *fw; /* info/report: firewall verdicts (NULL: not read) */
-	const char *fw_error;           /* why the ruleset could not be read */
 };
 
 /* a socket-list formatter (plug-in point: table, json, jsonl) */
@@ -36,39 +34,29 @@ struct ps_info_query {
 	unsigned protos;           /* PS_P_TCP|PS_P_UDP */
 	const char *asked;         /* what the user typed (port or name) */
 };
+/* a->port_verdicts follow the queries: for each query, tcp then udp when asked */
 int ps_out_info(struct ps_buf *b, bool json, const struct ps_info_query *q, size_t nq,
-		const struct ps_inventory *inv, const struct ps_svcdb *db,
+		const struct ps_assessment *a, const struct ps_svcdb *db,
 		const struct ps_port_sysctls *sys, const struct ps_out_opts *o);
 
-/* `portsec` (no arguments): the host report; *nwarnings = findings of
- * medium or high severity */
+/* `portsec` (no arguments): the host report, from the assessment */
 struct ps_report_ctx {
 	const char *hostname;
 	const char *kernel;
 	const char *time_utc;
 };
 int ps_out_report(struct ps_buf *b, bool json, const struct ps_report_ctx *ctx,
-		  const struct ps_inventory *inv, const struct ps_svcdb *db,
-		  const struct ps_out_opts *o, unsigned *nwarnings);
+		  const struct ps_assessment *a, const struct ps_svcdb *db, const struct ps_out_opts *o);
 
 /* `portsec hidden`: findings (highest severity first) and checks */
 int ps_out_hidden(struct ps_buf *b, bool json, const struct ps_hidden_report *r,
 		  const struct ps_out_opts *o);
 
-/* firewall: the effective verdict (info, report, rules) and `portsec rules`;
- * verdicts[i] belongs to own->e[i] (NULL: not evaluated) */
-void ps_out_fw_verdict_json(struct ps_json *j, const struct ps_fw_ruleset *rs, const struct ps_fw_verdict *v);
-void ps_out_fw_verdict_text(struct ps_buf *b, const struct ps_fw_ruleset *rs, const struct ps_fw_verdict *v,
-			    const char *indent, bool verbose);
-int ps_out_fw_rules(struct ps_buf *b, bool json, const struct ps_fw_ruleset *rs, const struct ps_fw_own *own,
-		    const struct ps_fw_verdict *verdicts, const struct ps_inventory *listeners,
-		    const struct ps_out_opts *o);
-
-/* how the outside reaches a listening socket: "local only", "reachable from
- * anywhere", "blocked by ...", per family when IPv4 and IPv6 differ */
-void ps_out_fw_reach(struct ps_buf *b, const struct ps_fw_ruleset *rs, const struct ps_socket *s);
-/* the probe packet for a socket's port (family AF_INET/AF_INET6) */
-void ps_fw_pkt_for_socket(struct ps_fw_pkt *p, const struct ps_socket *s, int family);
+/* firewall: the effective verdict (info, rules) and `portsec rules`, from the
+ * judging layer's documents */
+void ps_out_fw_verdict_json(struct ps_json *j, const struct ps_verdict_doc *v);
+void ps_out_fw_verdict_text(struct ps_buf *b, const struct ps_verdict_doc *v, const char *indent, bool verbose);
+int ps_out_fw_rules(struct ps_buf *b, bool json, const struct ps_fw_doc *d, const struct ps_out_opts *o);
 
 /* `portsec scan`: format "normal" (nmap-like), "xml" (nmap.dtd 1.05),
  * "grepable", "jsonl" (one host per line, then stats), "json" */
@@ -85,9 +73,5 @@ int ps_out_scan(struct ps_buf *b, const char *format, const struct ps_scan_resul
 		const struct ps_scan_meta *m);
 void ps_out_scan_xml_head(struct ps_buf *b, const struct ps_scan_result *r, const struct ps_scan_meta *m);
 
-/* helpers used by formatters and the CLI */
-/* "0.0.0.0:22", "[::1]:631", "*:*"; returns length */
-size_t ps_fmt_endpoint(char *dst, size_t cap, uint8_t family, const uint8_t *addr, uint16_t port,
-		       bool wildcard_star);
 
 #endif

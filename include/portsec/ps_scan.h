@@ -25,43 +25,6 @@
 
 #include "ps_model.h"
 
-/* ---------------- port states and reasons (nmap's words) ---------------- */
-enum ps_pstate {
-	PS_PST_NONE = 0,       /* not decided yet */
-	PS_PST_OPEN,
-	PS_PST_CLOSED,
-	PS_PST_FILTERED,
-	PS_PST_OPEN_FILTERED,  /* UDP: silence */
-	PS_PST_UNFILTERED,
-	PS_PST_MAX
-};
-const char *ps_pstate_name(unsigned st); /* "open", "closed", "filtered", "open|filtered", ... */
-
-enum ps_reason {
-	PS_RS_NONE = 0,
-	PS_RS_SYN_ACK,
-	PS_RS_RESET,
-	PS_RS_CONN_REFUSED,
-	PS_RS_NO_RESPONSE,
-	PS_RS_NET_UNREACH,
-	PS_RS_HOST_UNREACH,
-	PS_RS_PROTO_UNREACH,
-	PS_RS_PORT_UNREACH,
-	PS_RS_NET_PROHIBITED,
-	PS_RS_HOST_PROHIBITED,
-	PS_RS_ADMIN_PROHIBITED,
-	PS_RS_UDP_RESPONSE,
-	PS_RS_ECHO_REPLY,
-	PS_RS_TIMESTAMP_REPLY,
-	PS_RS_USER_SET,
-	PS_RS_LOCALHOST,
-	PS_RS_NO_ROUTE,
-	PS_RS_ADDR_UNREACH,
-	PS_RS_HOST_TIMEOUT,   /* --host-timeout or Ctrl-C before an answer */
-	PS_RS_RATE_LIMITED,   /* UDP: closed or open|filtered, the ICMP limit kept us from telling */
-	PS_RS_MAX
-};
-const char *ps_reason_name(unsigned r); /* "syn-ack", "reset", "no-response", ... */
 
 /* ---------------- targets ---------------- */
 enum ps_target_kind { PS_TGT_V4, PS_TGT_V6, PS_TGT_NAME };

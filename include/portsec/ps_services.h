@@ -8,6 +8,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ps_model.h"
+
+/* a port spec: "22", "22/tcp", "53/udp", "8000:8100/tcp", "8000-8100" (decimal;
+ * protos = PS_P_TCP|PS_P_UDP when no protocol is given) */
+int ps_parse_portspec(const char *s, struct ps_portspec *out);
+
 struct ps_service {
 	uint16_t port;
 	uint8_t protos;          /* PS_P_TCP | PS_P_UDP */

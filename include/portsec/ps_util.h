@@ -24,15 +24,9 @@ enum {
 int ps_parse_port(const char *s, uint16_t *out);
 /* a decimal in [min,max] */
 int ps_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* a decimal in [0,max] from the n bytes at s (not NUL-terminated) */
+int ps_parse_uint_n(const char *s, size_t n, uint64_t max, uint64_t *out);
 
-/* port spec: "22", "22/tcp", "53/udp", "8000:8100/tcp", "8000-8100".
- * protos is PS_P_TCP|PS_P_UDP when no protocol is given. */
-struct ps_portspec {
-	uint16_t lo, hi;
-	unsigned protos;
-	bool proto_given;
-};
-int ps_parse_portspec(const char *s, struct ps_portspec *out);
 
 /* IPv4/IPv6 address and CIDR ("198.18.0.0/15", "2001:db8::/32", "::1").
  * family is AF_INET or AF_INET6; addr holds 4 or 16 bytes. */
@@ -66,6 +60,36 @@ void ps_buf_pad(struct ps_buf *b, size_t n); /* n spaces */
 int ps_buf_flush(struct ps_buf *b);
 /* format an address (no brackets); returns length */
 size_t ps_fmt_addr(char *dst, size_t cap, int family, const uint8_t *addr);
+/* "0.0.0.0:22", "[::1]:631", "*:*" (wildcard_star: port 0 as *); returns length */
+size_t ps_fmt_endpoint(char *dst, size_t cap, uint8_t family, const uint8_t *addr, uint16_t port,
+		       bool wildcard_star);
+
+/* growth of (pointer, count, capacity) arrays, typed by the pointer:
+ *   struct ps_x *e = PS_VEC_PUSH(v, n, cap);     one more element (NULL: out of memory)
+ *   if (PS_VEC_RESERVE(v, cap, need) != PS_OK)   room for `need` elements
+ * Capacity doubles (16 at least); sizes are overflow-checked; on failure the
+ * array is left as it was. */
+void *ps_vec_grow_(void *arr, size_t *cap, size_t need, size_t elem);
+#define PS_VEC_RESERVE(arr, cap, need)                                                          \
+	__extension__({                                                                         \
+		int ps_r_ = 0;                                                                  \
+		size_t ps_need_ = (need);                                                       \
+		if (ps_need_ > (cap)) {                                                         \
+			void *ps_p_ = ps_vec_grow_((arr), &(cap), ps_need_, sizeof *(arr));     \
+			if (ps_p_)                                                              \
+				(arr) = ps_p_;                                                  \
+			else                                                                    \
+				ps_r_ = -1; /* PS_ERR_NOMEM */                                  \
+		}                                                                               \
+		ps_r_;                                                                          \
+	})
+#define PS_VEC_PUSH(arr, n, cap)                                                                \
+	__extension__({                                                                         \
+		__typeof__(&*(arr)) ps_e_ = 0;                                                  \
+		if (PS_VEC_RESERVE(arr, cap, (n) + 1) == 0)                                     \
+			ps_e_ = &(arr)[(n)++];                                                  \
+		ps_e_;                                                                          \
+	})
 
 /* JSON writer on a ps_buf: commas and escaping handled; depth-limited. */
 struct ps_json {

@@ -51,7 +51,7 @@ int cli_uid_of(const char *name, uint32_t *uid);
 double cli_now(void);
 /* read the nftables ruleset of this netns for verdicts; on failure sets
  * o->fw_error and leaves o->fw NULL (never fatal) */
-void cli_read_firewall(struct ps_fw_ruleset *rs, struct ps_out_opts *o);
+void cli_read_firewall(struct ps_fw_ruleset *rs, struct ps_assess_opts *o);
 /* common option: -h/--help text printer */
 void cli_print(const char *text);
 #endif

@@ -151,7 +151,7 @@ double cli_now(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-void cli_read_firewall(struct ps_fw_ruleset *rs, struct ps_out_opts *o)
+void cli_read_firewall(struct ps_fw_ruleset *rs, struct ps_assess_opts *o)
 {
 	ps_fw_ruleset_init(rs);
 	int rc = ps_fw_read(rs, NULL);

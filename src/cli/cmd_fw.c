@@ -745,11 +745,17 @@ int cmd_rules(struct cli *c, int argc, char **argv)
 		inv = NULL;
 		fprintf(stderr, "portsec rules: warning: listening sockets could not be listed\n");
 	}
-	struct ps_buf out;
-	cli_buf_stdout(&out);
-	struct ps_out_opts oo = {.color = c->color, .verbose = a.verbose};
-	ps_out_fw_rules(&out, a.json, &rs, &own, v, inv, &oo);
-	rc = cli_finish_stdout(c, &out);
+	struct ps_fw_doc doc;
+	if (ps_assess_fw_doc(&rs, &own, v, inv, &doc) != PS_OK) {
+		rc = cli_fail(c, EXIT_RUNTIME, "out of memory");
+	} else {
+		struct ps_buf out;
+		cli_buf_stdout(&out);
+		struct ps_out_opts oo = {.color = c->color, .verbose = a.verbose};
+		ps_out_fw_rules(&out, a.json, &doc, &oo);
+		rc = cli_finish_stdout(c, &out);
+	}
+	ps_fw_doc_free(&doc);
 	ps_inventory_free(inv);
 	free(v);
 	ps_fw_own_free(&own);

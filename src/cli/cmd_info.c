@@ -152,13 +152,31 @@ int cmd_info(struct cli *c, int argc, char **argv)
 	struct ps_port_sysctls sys;
 	ps_sysctls_read(&sys);
 	struct ps_out_opts oo = {.color = c->color};
+	/* per-port verdicts in the order ps_out_info reads them */
+	uint16_t ports[256];
+	uint8_t protos[256];
+	size_t np = 0;
+	for (size_t k = 0; k < nq; k++)
+		for (unsigned bit = PS_P_TCP; bit <= PS_P_UDP; bit <<= 1)
+			if (q[k].protos & bit) {
+				ports[np] = q[k].port;
+				protos[np++] = bit == PS_P_TCP ? PS_PROTO_TCP : PS_PROTO_UDP;
+			}
+	struct ps_assess_opts ao = {.db = db, .ports = ports, .port_protos = protos, .nports = np};
 	struct ps_fw_ruleset fw;
-	cli_read_firewall(&fw, &oo);
-	struct ps_buf b;
-	cli_buf_stdout(&b);
-	ps_out_info(&b, json, q, nq, inv, db, &sys, &oo);
+	cli_read_firewall(&fw, &ao);
+	struct ps_assessment *a = NULL;
+	int code;
+	if (ps_assess(inv, &ao, &a) != PS_OK) {
+		code = cli_fail(c, EXIT_RUNTIME, "out of memory");
+	} else {
+		struct ps_buf b;
+		cli_buf_stdout(&b);
+		ps_out_info(&b, json, q, nq, a, db, &sys, &oo);
+		code = cli_finish_stdout(c, &b);
+	}
+	ps_assess_free(a);
 	ps_fw_ruleset_free(&fw);
-	int code = cli_finish_stdout(c, &b);
 	if (!json)
 		cli_report_sources(c, inv);
 	ps_inventory_free(inv);

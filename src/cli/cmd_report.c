@@ -82,16 +82,25 @@ int cmd_report(struct cli *c, int argc, char **argv)
 	strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
 	struct ps_report_ctx ctx = {host, kernel, when};
 	struct ps_out_opts oo = {.color = c->color};
+	struct ps_assess_opts ao = {.db = db};
 	struct ps_fw_ruleset fw;
-	cli_read_firewall(&fw, &oo);
-	struct ps_buf b;
-	cli_buf_stdout(&b);
-	unsigned nw = 0;
-	ps_out_report(&b, json, &ctx, inv, db, &oo, &nw);
+	cli_read_firewall(&fw, &ao);
+	struct ps_assessment *a = NULL;
+	int code = EXIT_OK;
+	if (ps_assess(inv, &ao, &a) != PS_OK) {
+		code = cli_fail(c, EXIT_RUNTIME, "out of memory");
+	} else {
+		struct ps_buf b;
+		cli_buf_stdout(&b);
+		ps_out_report(&b, json, &ctx, a, db, &oo);
+		code = cli_finish_stdout(c, &b);
+		/* medium or high findings make exit 1 (the findings contract) */
+		if (code == EXIT_OK && a->by_severity[PS_SEV_MEDIUM] + a->by_severity[PS_SEV_HIGH])
+			code = EXIT_FINDINGS;
+	}
+	ps_assess_free(a);
 	ps_fw_ruleset_free(&fw);
-	int code = cli_finish_stdout(c, &b);
-	/* medium or high warnings make exit 1 (the findings contract) */
 	ps_svcdb_free(db);
 	ps_inventory_free(inv);
-	return code == EXIT_OK && nw ? EXIT_FINDINGS : code;
+	return code;
 }

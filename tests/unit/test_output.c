@@ -138,8 +138,32 @@ static void test_report(void **st)
 	ps_buf_init(&b);
 	struct ps_report_ctx ctx = {"host", "6.18", "now"};
 	struct ps_out_opts o = {0};
-	unsigned nw = 99;
-	assert_int_equal(ps_out_report(&b, false, &ctx, inv, db, &o, &nw), 0);
+	struct ps_assess_opts ao = {.db = db, .fw_error = "not read"};
+	struct ps_assessment *a = NULL;
+	assert_int_equal(ps_assess(inv, &ao, &a), PS_OK);
+	/* the judging layer: findings with stable ids, severities, remediations */
+	const struct ps_finding *redis_f = NULL, *noown = NULL, *netns = NULL;
+	for (size_t i = 0; i < a->nfindings; i++) {
+		const struct ps_finding *f = &a->findings[i];
+		assert_non_null(ps_check_def(f->kind)); /* every id is registered */
+		if (strcmp(f->kind, "risky-service-exposed") == 0 && f->port == 6379)
+			redis_f = f;
+		if (strcmp(f->kind, "listener-no-owner") == 0)
+			noown = f;
+		if (strcmp(f->kind, "other-netns-listeners") == 0)
+			netns = f;
+	}
+	assert_true(redis_f && noown && netns);
+	if (redis_f && noown && netns) {
+		assert_int_equal(redis_f->severity, PS_SEV_MEDIUM);
+		assert_string_equal(redis_f->remediation, "portsec close 6379/tcp");
+		assert_true(redis_f->nevidence >= 2);
+		assert_non_null(strstr(redis_f->evidence[0], "tcp listen 0.0.0.0:6379"));
+		assert_int_equal(noown->severity, PS_SEV_LOW);
+		assert_false(netns->has_endpoint);
+	}
+	unsigned nw = a->by_severity[PS_SEV_MEDIUM] + a->by_severity[PS_SEV_HIGH];
+	assert_int_equal(ps_out_report(&b, false, &ctx, a, db, &o), 0);
 	ps_buf_putc(&b, '\0');
 	char *all = strstr(b.data, "Listening on all interfaces");
 	char *lo = strstr(b.data, "Listening on loopback only");
@@ -153,6 +177,8 @@ static void test_report(void **st)
 	assert_non_null(strstr(b.data, "listens on all interfaces"));
 	assert_non_null(strstr(b.data, "other network namespace"));
 	assert_int_equal(nw, 1); /* redis: medium; no-owner: low; other netns: info */
+	assert_non_null(strstr(b.data, "Firewall: not evaluated (not read)"));
+	ps_assess_free(a);
 	ps_buf_free(&b);
 	ps_svcdb_free(db);
 	inv->procs[0].unit = NULL;

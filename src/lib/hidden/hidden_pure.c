@@ -8,29 +8,7 @@
 #include "portsec/portsec.h"
 #include "portsec/ps_hidden.h"
 
-const char *ps_severity_name(int sev)
-{
-	switch (sev) {
-	case PS_SEV_HIGH: return "high";
-	case PS_SEV_MEDIUM: return "medium";
-	case PS_SEV_LOW: return "low";
-	default: return "info";
-	}
-}
 
-const char *ps_view_name(unsigned bit)
-{
-	switch (bit) {
-	case PS_VIEW_SOCKDIAG: return "sock_diag";
-	case PS_VIEW_PROCFS: return "procfs";
-	case PS_VIEW_FDWALK: return "fd_walk";
-	case PS_VIEW_SOCKSTAT: return "sockstat";
-	case PS_VIEW_BIND: return "bind_probe";
-	case PS_VIEW_CONNECT: return "connect_probe";
-	case PS_VIEW_LIBC: return "libc";
-	}
-	return "unknown";
-}
 
 const char *ps_environ_get(const char *buf, size_t len, const char *name, size_t *vlen)
 {

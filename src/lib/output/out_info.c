@@ -94,9 +94,11 @@ static void json_service(struct ps_json *j, const struct ps_service *sv, const c
 }
 
 int ps_out_info(struct ps_buf *b, bool json, const struct ps_info_query *q, size_t nq,
-		const struct ps_inventory *inv, const struct ps_svcdb *db,
+		const struct ps_assessment *a, const struct ps_svcdb *db,
 		const struct ps_port_sysctls *sys, const struct ps_out_opts *o)
 {
+	const struct ps_inventory *inv = a->inv;
+	size_t vi = 0; /* index into a->port_verdicts: one per (query, proto) */
 	struct ps_json j;
 	if (json) {
 		ps_json_init(&j, b, true);
@@ -119,6 +121,9 @@ int ps_out_info(struct ps_buf *b, bool json, const struct ps_info_query *q, size
 			struct held h;
 			count(inv, port, bit, &h);
 			unsigned sproto = bit == PS_P_TCP ? PS_PROTO_TCP : PS_PROTO_UDP;
+			const struct ps_verdict_doc *pv[2] = {a->port_verdicts ? a->port_verdicts[2 * vi] : NULL,
+							      a->port_verdicts ? a->port_verdicts[2 * vi + 1] : NULL};
+			vi++;
 			if (json) {
 				ps_json_obj_begin(&j);
 				ps_json_key(&j, "port");
@@ -160,16 +165,14 @@ int ps_out_info(struct ps_buf *b, bool json, const struct ps_info_query *q, size
 				}
 				ps_json_arr_end(&j);
 				ps_json_key(&j, "firewall");
-				if (o->fw) {
+				if (a->fw) {
 					ps_json_obj_begin(&j);
 					for (int f = 0; f < 2; f++) {
-						struct ps_fw_pkt pk = {.family = f ? AF_INET6 : AF_INET,
-								       .l4proto = sproto == PS_PROTO_UDP ? IPPROTO_UDP : IPPROTO_TCP,
-								       .dport = port};
-						struct ps_fw_verdict v;
-						ps_fw_eval(o->fw, &pk, NULL, &v);
 						ps_json_key(&j, f ? "ipv6" : "ipv4");
-						ps_out_fw_verdict_json(&j, o->fw, &v);
+						if (pv[f])
+							ps_out_fw_verdict_json(&j, pv[f]);
+						else
+							ps_json_null(&j);
 					}
 					ps_json_obj_end(&j);
 				} else {
@@ -252,18 +255,13 @@ int ps_out_info(struct ps_buf *b, bool json, const struct ps_info_query *q, size
 					ps_buf_printf(b, "    connections: %zu to this port here, %zu from here to remote port %u\n",
 						      h.inbound, h.outbound, port);
 			}
-			if (o->fw) {
+			if (a->fw) {
 				ps_buf_puts(b, "  Firewall (new connections from outside, whole ruleset):\n");
-				for (int f = 0; f < 2; f++) {
-					struct ps_fw_pkt pk = {.family = f ? AF_INET6 : AF_INET,
-							       .l4proto = sproto == PS_PROTO_UDP ? IPPROTO_UDP : IPPROTO_TCP,
-							       .dport = port};
-					struct ps_fw_verdict v;
-					ps_fw_eval(o->fw, &pk, NULL, &v);
-					ps_out_fw_verdict_text(b, o->fw, &v, f ? "    IPv6: " : "    IPv4: ", o->verbose);
-				}
-			} else if (o->fw_error) {
-				ps_buf_printf(b, "  Firewall:   not evaluated (%s)\n", o->fw_error);
+				for (int f = 0; f < 2; f++)
+					if (pv[f])
+						ps_out_fw_verdict_text(b, pv[f], f ? "    IPv6: " : "    IPv4: ", o->verbose);
+			} else if (a->fw_error) {
+				ps_buf_printf(b, "  Firewall:   not evaluated (%s)\n", a->fw_error);
 			}
 			ps_buf_putc(b, '\n');
 		}

@@ -1,79 +1,11 @@
-/* out_report.c - the host report (`portsec` with no arguments): listeners
- * grouped by exposure, their owners and services, connection counts, and
- * plain-words warnings. */
+/* out_report.c - the host report (`portsec` with no arguments): formats the
+ * assessment (ps_assess.h): listeners grouped by exposure, their owners,
+ * services and reach, connection counts, and the findings in plain words. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "out_internal.h"
-
-/* one line of the report: a (proto, port, owner) listening on 1+ addresses */
-struct group {
-	uint8_t proto;
-	uint16_t port;
-	int exposure;       /* 0 all interfaces, 1 specific address, 2 loopback */
-	size_t first;       /* first socket index */
-	size_t nsocks;
-	int32_t pid;        /* first owner pid, 0 if none */
-	char addrs[256];
-};
-
-static int exposure_of(const struct ps_socket *s)
-{
-	switch (ps_scope_of(s->family, s->laddr)) {
-	case PS_SCOPE_ANY: return 0;
-	case PS_SCOPE_ADDRESS: return 1;
-	case PS_SCOPE_LOOPBACK: return 2;
-	}
-	return 0;
-}
-
-static int gcmp(const void *a, const void *b)
-{
-	const struct group *x = a, *y = b;
-	if (x->exposure != y->exposure)
-		return x->exposure - y->exposure;
-	if (x->port != y->port)
-		return x->port < y->port ? -1 : 1;
-	return (int)x->proto - (int)y->proto;
-}
-
-struct warn {
-	const char *sev;
-	char msg[320];
-	uint16_t port;
-	uint8_t proto;
-};
-
-struct report {
-	struct group *g;
-	size_t ng, gcap;
-	struct warn *w;
-	size_t nw, wcap;
-};
-
-static struct warn *add_warn(struct report *r, const char *sev, uint8_t proto, uint16_t port)
-{
-	if (r->nw == r->wcap) {
-		size_t nc = r->wcap ? r->wcap * 2 : 16;
-		struct warn *nw = realloc(r->w, nc * sizeof *nw);
-		if (!nw)
-			return NULL;
-		r->w = nw;
-		r->wcap = nc;
-	}
-	struct warn *w = &r->w[r->nw++];
-	memset(w, 0, sizeof *w);
-	w->sev = sev;
-	w->proto = proto;
-	w->port = port;
-	return w;
-}
-
-static int32_t first_pid(const struct ps_inventory *inv, const struct ps_socket *s)
-{
-	return s->owner_count ? ps_socket_owner_proc(inv, s, 0)->pid : 0;
-}
 
 static void owner_words(struct ps_buf *b, const struct ps_inventory *inv, const struct ps_socket *s)
 {
@@ -102,166 +34,30 @@ static void owner_words(struct ps_buf *b, const struct ps_inventory *inv, const 
 		ps_buf_printf(b, " +%u more process%s", others, others == 1 ? "" : "es");
 }
 
-int ps_out_report(struct ps_buf *b, bool json, const struct ps_report_ctx *ctx,
-		  const struct ps_inventory *inv, const struct ps_svcdb *db,
-		  const struct ps_out_opts *o, unsigned *nwarnings)
+/* "0.0.0.0 [::]" of a listener group (each address once) */
+static void group_addrs(const struct ps_assessment *a, const struct ps_listener *g, char *out, size_t cap)
 {
-	struct report r = {0};
-	size_t estab_tcp = 0, inbound = 0, tw = 0, udp_conn = 0, other_ns_listeners = 0;
-	size_t other_ns = 0, raw = 0, packet = 0, packet_filtered = 0, bound_inactive = 0;
-	uint32_t cur = 0;
-	for (size_t i = 0; i < inv->nnetns; i++)
-		if (inv->netns[i].current)
-			cur = (uint32_t)i;
-	for (size_t i = 0; i < inv->nnetns; i++)
-		if (!inv->netns[i].current && inv->netns[i].entered)
-			other_ns++;
-
-	/* listening ports of the current namespace: which local (proto, port) listen */
-	for (size_t i = 0; i < inv->nsocks; i++) {
-		const struct ps_socket *s = &inv->socks[i];
-		if (s->netns != cur) {
-			if (ps_socket_is_listener(s) && s->proto != PS_PROTO_RAW)
-				other_ns_listeners++;
-			continue;
-		}
-		if (s->proto == PS_PROTO_RAW) {
-			raw++;
-			continue;
-		}
-		if (s->proto == PS_PROTO_PACKET) {
-			packet++;
-			packet_filtered += s->has_filter;
-			continue;
-		}
-		if (s->state == PS_ST_BOUND_INACTIVE) {
-			bound_inactive++;
-			continue;
-		}
-		if (!ps_socket_is_listener(s)) {
-			if (s->proto == PS_PROTO_TCP && s->state == PS_ST_ESTABLISHED)
-				estab_tcp++;
-			else if (s->proto == PS_PROTO_TCP && s->state == PS_ST_TIME_WAIT)
-				tw++;
-			else if (s->proto == PS_PROTO_UDP)
-				udp_conn++;
-			continue;
-		}
-		/* UDP sockets bound to an ephemeral port by a client are "unconnected"
-		 * too; they are listeners in the kernel's sense, and shown as such */
-		int ex = exposure_of(s);
-		int32_t pid = first_pid(inv, s);
-		struct group *g = NULL;
-		for (size_t k = 0; k < r.ng; k++)
-			if (r.g[k].proto == s->proto && r.g[k].port == s->lport && r.g[k].exposure == ex &&
-			    r.g[k].pid == pid) {
-				g = &r.g[k];
-				break;
-			}
-		if (!g) {
-			if (r.ng == r.gcap) {
-				size_t nc = r.gcap ? r.gcap * 2 : 32;
-				struct group *ng = realloc(r.g, nc * sizeof *ng);
-				if (!ng) {
-					free(r.g);
-					free(r.w);
-					return PS_ERR_NOMEM;
-				}
-				r.g = ng;
-				r.gcap = nc;
-			}
-			g = &r.g[r.ng++];
-			memset(g, 0, sizeof *g);
-			g->proto = s->proto;
-			g->port = s->lport;
-			g->exposure = ex;
-			g->first = i;
-			g->pid = pid;
-		}
-		g->nsocks++;
-		char a[64];
-		ps_fmt_addr(a, sizeof a, s->family, s->laddr);
+	out[0] = 0;
+	for (uint32_t r = 0; r < g->nrows; r++) {
+		const struct ps_socket *s = &a->inv->socks[a->lrows[g->row0 + r]];
+		char ad[64];
+		ps_fmt_addr(ad, sizeof ad, s->family, s->laddr);
 		char tok[80];
-		snprintf(tok, sizeof tok, s->family == AF_INET6 ? "[%s]" : "%s", a);
-		if (!strstr(g->addrs, tok) && strlen(g->addrs) + strlen(tok) + 2 < sizeof g->addrs) {
-			if (g->addrs[0])
-				strcat(g->addrs, " ");
-			strcat(g->addrs, tok);
+		snprintf(tok, sizeof tok, s->family == AF_INET6 ? "[%s]" : "%s", ad);
+		if (!strstr(out, tok) && strlen(out) + strlen(tok) + 2 < cap) {
+			if (out[0])
+				strcat(out, " ");
+			strcat(out, tok);
 		}
 	}
-	/* inbound: established sockets whose local port has a listener here */
-	for (size_t i = 0; i < inv->nsocks; i++) {
-		const struct ps_socket *s = &inv->socks[i];
-		if (s->netns != cur || s->proto != PS_PROTO_TCP || s->state != PS_ST_ESTABLISHED)
-			continue;
-		for (size_t k = 0; k < r.ng; k++)
-			if (r.g[k].proto == PS_PROTO_TCP && r.g[k].port == s->lport) {
-				inbound++;
-				break;
-			}
-	}
-	qsort(r.g, r.ng, sizeof *r.g, gcmp);
+}
 
-	/* warnings */
-	for (size_t k = 0; k < r.ng; k++) {
-		const struct group *g = &r.g[k];
-		const struct ps_socket *s = &inv->socks[g->first];
-		unsigned bit = g->proto == PS_PROTO_TCP ? PS_P_TCP : PS_P_UDP;
-		const struct ps_service *sv = ps_svcdb_by_port(db, g->port, bit);
-		if (g->exposure == 0 && sv && sv->risk) {
-			struct warn *w = add_warn(&r, sv->risk >= 2 ? "high" : "medium", g->proto, g->port);
-			if (w)
-				snprintf(w->msg, sizeof w->msg,
-					 "%u/%s (%s) listens on all interfaces: %s%s", g->port,
-					 ps_proto_name(g->proto), sv->name, sv->description,
-					 sv->risk >= 2 ? "; this should not face the network"
-						       : "; bind it to loopback or a private address unless clients need it");
-		}
-		if (!s->owner_count && s->owner_note != PS_ON_NOT_WALKED) {
-			struct warn *w = add_warn(&r, "low", g->proto, g->port);
-			const char *why = s->owner_note == PS_ON_PERM_DENIED
-						  ? "its owner's file descriptors could not be read (permission denied)"
-					  : s->owner_note == PS_ON_OTHER_PIDNS
-						  ? "its owner may live outside portsec's PID namespace"
-						  : "no process holds it (socket in flight, kernel-owned, or a hidden process: see `portsec hidden`)";
-			if (w)
-				snprintf(w->msg, sizeof w->msg, "%u/%s listener has no visible owner: %s",
-					 g->port, ps_proto_name(g->proto), why);
-		}
-		if (s->owner_count) {
-			const struct ps_proc *p = ps_socket_owner_proc(inv, s, 0);
-			if (p->exe_deleted) {
-				struct warn *w = add_warn(&r, "high", g->proto, g->port);
-				if (w)
-					snprintf(w->msg, sizeof w->msg,
-						 "%u/%s is held by %s (pid %d) whose executable was deleted: %s",
-						 g->port, ps_proto_name(g->proto), p->comm, p->pid,
-						 p->exe ? p->exe : "?");
-			}
-		}
-	}
-	if (other_ns_listeners) {
-		struct warn *w = add_warn(&r, "info", 0, 0);
-		if (w)
-			snprintf(w->msg, sizeof w->msg,
-				 "%zu listening socket%s in %zu other network namespace%s (containers, netns): `portsec list --all-netns -l`",
-				 other_ns_listeners, other_ns_listeners == 1 ? "" : "s", other_ns,
-				 other_ns == 1 ? "" : "s");
-	}
-	if (packet_filtered) {
-		struct warn *w = add_warn(&r, "info", 0, 0);
-		if (w)
-			snprintf(w->msg, sizeof w->msg,
-				 "%zu packet socket%s with a BPF filter attached (capture tools, DHCP clients, or a passive backdoor): `portsec list -0 -p`",
-				 packet_filtered, packet_filtered == 1 ? "" : "s");
-	}
-	if (nwarnings) {
-		*nwarnings = 0;
-		for (size_t q = 0; q < r.nw; q++)
-			if (strcmp(r.w[q].sev, "high") == 0 || strcmp(r.w[q].sev, "medium") == 0)
-				(*nwarnings)++;
-	}
-
+int ps_out_report(struct ps_buf *b, bool json, const struct ps_report_ctx *ctx,
+		  const struct ps_assessment *a, const struct ps_svcdb *db, const struct ps_out_opts *o)
+{
+	const struct ps_inventory *inv = a->inv;
+	const struct ps_host_counts *c = &a->counts;
+	uint32_t cur = a->cur;
 	if (json) {
 		struct ps_json j;
 		ps_json_init(&j, b, true);
@@ -279,9 +75,8 @@ int ps_out_report(struct ps_buf *b, bool json, const struct ps_report_ctx *ctx,
 		ps_json_obj_end(&j);
 		ps_json_key(&j, "listeners");
 		ps_json_arr_begin(&j);
-		static const char *const exname[] = {"any", "address", "loopback"};
-		for (size_t k = 0; k < r.ng; k++) {
-			const struct group *g = &r.g[k];
+				for (size_t k = 0; k < a->nlisteners; k++) {
+			const struct ps_listener *g = &a->listeners[k];
 			const struct ps_socket *s = &inv->socks[g->first];
 			ps_json_obj_begin(&j);
 			ps_json_key(&j, "proto");
@@ -289,18 +84,14 @@ int ps_out_report(struct ps_buf *b, bool json, const struct ps_report_ctx *ctx,
 			ps_json_key(&j, "port");
 			ps_json_u64(&j, g->port);
 			ps_json_key(&j, "exposure");
-			ps_json_str(&j, exname[g->exposure]);
+			ps_json_str(&j, ps_exposure_name(g->exposure));
 			ps_json_key(&j, "addresses");
 			ps_json_arr_begin(&j);
-			for (size_t i = 0; i < inv->nsocks; i++) {
-				const struct ps_socket *x = &inv->socks[i];
-				if (x->netns == cur && x->proto == g->proto && x->lport == g->port &&
-				    ps_socket_is_listener(x) && exposure_of(x) == g->exposure &&
-				    first_pid(inv, x) == g->pid) {
-					char a[64];
-					ps_fmt_addr(a, sizeof a, x->family, x->laddr);
-					ps_json_str(&j, a);
-				}
+			for (uint32_t r = 0; r < g->nrows; r++) {
+				const struct ps_socket *x = &inv->socks[a->lrows[g->row0 + r]];
+				char ad[64];
+				ps_fmt_addr(ad, sizeof ad, x->family, x->laddr);
+				ps_json_str(&j, ad);
 			}
 			ps_json_arr_end(&j);
 			ps_json_key(&j, "service");
@@ -310,34 +101,29 @@ int ps_out_report(struct ps_buf *b, bool json, const struct ps_report_ctx *ctx,
 			ps_json_key(&j, "owner_note");
 			ps_json_str(&j, ps_owner_note_name(s->owner_note));
 			ps_json_key(&j, "reachability");
-			if (o->fw) {
-				struct ps_buf t;
-				ps_buf_init(&t);
-				ps_out_fw_reach(&t, o->fw, s);
-				ps_json_strn(&j, t.data ? t.data : "", t.len);
-				ps_buf_free(&t);
-			} else {
+			if (a->fw && a->reach[g->first].text)
+				ps_json_str(&j, a->reach[g->first].text);
+			else
 				ps_json_null(&j);
-			}
 			ps_json_obj_end(&j);
 		}
 		ps_json_arr_end(&j);
 		ps_json_key(&j, "connections");
 		ps_json_obj_begin(&j);
 		ps_json_key(&j, "tcp_established");
-		ps_json_u64(&j, estab_tcp);
+		ps_json_u64(&j, c->tcp_established);
 		ps_json_key(&j, "tcp_inbound");
-		ps_json_u64(&j, inbound);
+		ps_json_u64(&j, c->tcp_inbound);
 		ps_json_key(&j, "tcp_time_wait");
-		ps_json_u64(&j, tw);
+		ps_json_u64(&j, c->tcp_time_wait);
 		ps_json_key(&j, "udp_connected");
-		ps_json_u64(&j, udp_conn);
+		ps_json_u64(&j, c->udp_connected);
 		ps_json_key(&j, "tcp_bound_inactive");
-		ps_json_u64(&j, bound_inactive);
+		ps_json_u64(&j, c->tcp_bound_inactive);
 		ps_json_key(&j, "raw_sockets");
-		ps_json_u64(&j, raw);
+		ps_json_u64(&j, c->raw);
 		ps_json_key(&j, "packet_sockets");
-		ps_json_u64(&j, packet);
+		ps_json_u64(&j, c->packet);
 		ps_json_obj_end(&j);
 		ps_json_key(&j, "other_namespaces");
 		ps_json_arr_begin(&j);
@@ -363,17 +149,18 @@ int ps_out_report(struct ps_buf *b, bool json, const struct ps_report_ctx *ctx,
 		ps_json_arr_end(&j);
 		ps_json_key(&j, "findings");
 		ps_json_arr_begin(&j);
-		for (size_t k = 0; k < r.nw; k++) {
+		for (size_t k = 0; k < a->nfindings; k++) {
+			const struct ps_finding *f = &a->findings[k];
 			ps_json_obj_begin(&j);
 			ps_json_key(&j, "severity");
-			ps_json_str(&j, r.w[k].sev);
+			ps_json_str(&j, ps_severity_name(f->severity));
 			ps_json_key(&j, "message");
-			ps_json_str(&j, r.w[k].msg);
+			ps_json_str(&j, f->summary);
 			ps_json_key(&j, "proto");
-			ps_json_str(&j, r.w[k].proto ? ps_proto_name(r.w[k].proto) : NULL);
+			ps_json_str(&j, f->has_endpoint ? ps_proto_name(f->proto) : NULL);
 			ps_json_key(&j, "port");
-			if (r.w[k].proto)
-				ps_json_u64(&j, r.w[k].port);
+			if (f->has_endpoint)
+				ps_json_u64(&j, f->port);
 			else
 				ps_json_null(&j);
 			ps_json_obj_end(&j);
@@ -382,11 +169,9 @@ int ps_out_report(struct ps_buf *b, bool json, const struct ps_report_ctx *ctx,
 		ps_json_sources(&j, inv);
 		ps_json_warnings(&j, inv);
 		ps_json_key(&j, "firewall_error");
-		ps_json_str(&j, o->fw ? NULL : o->fw_error);
+		ps_json_str(&j, a->fw ? NULL : a->fw_error);
 		ps_json_obj_end(&j);
 		ps_buf_putc(b, '\n');
-		free(r.g);
-		free(r.w);
 		return b->err;
 	}
 
@@ -402,7 +187,7 @@ int ps_out_report(struct ps_buf *b, bool json, const struct ps_report_ctx *ctx,
 	size_t k = 0;
 	for (int ex = 0; ex < 3; ex++) {
 		size_t start = k;
-		while (k < r.ng && r.g[k].exposure == ex)
+		while (k < a->nlisteners && a->listeners[k].exposure == ex)
 			k++;
 		ps_buf_printf(b, "\n%s%s%s\n", B, title[ex], R);
 		if (start == k) {
@@ -411,49 +196,53 @@ int ps_out_report(struct ps_buf *b, bool json, const struct ps_report_ctx *ctx,
 		}
 		/* width of the address column */
 		size_t aw = 9;
-		for (size_t q = start; q < k; q++)
-			if (strlen(r.g[q].addrs) > aw)
-				aw = strlen(r.g[q].addrs);
+		for (size_t q = start; q < k; q++) {
+			char ad[256];
+			group_addrs(a, &a->listeners[q], ad, sizeof ad);
+			if (strlen(ad) > aw)
+				aw = strlen(ad);
+		}
 		if (aw > 40)
 			aw = 40;
 		ps_buf_printf(b, "  %s%-11s %-15s %-*s %s%s\n", D, "PORT", "SERVICE", (int)aw, "ADDRESSES",
 			      "PROGRAM", R);
 		for (size_t q = start; q < k; q++) {
-			const struct group *g = &r.g[q];
+			const struct ps_listener *g = &a->listeners[q];
 			const struct ps_socket *s = &inv->socks[g->first];
+			char ad[256];
+			group_addrs(a, g, ad, sizeof ad);
 			char pp[16];
 			snprintf(pp, sizeof pp, "%u/%s", g->port, ps_proto_name(g->proto));
 			const char *sv = ps_socket_service(db, s);
-			ps_buf_printf(b, "  %-11s %-15s %-*s ", pp, sv ? sv : "-", (int)aw, g->addrs);
+			ps_buf_printf(b, "  %-11s %-15s %-*s ", pp, sv ? sv : "-", (int)aw, ad);
 			owner_words(b, inv, s);
 			ps_buf_putc(b, '\n');
-			if (o->fw && ex != 2) {
-				ps_buf_printf(b, "  %s%-11s firewall: ", D, "");
-				ps_out_fw_reach(b, o->fw, s);
-				ps_buf_printf(b, "%s\n", R);
-			}
+			if (a->fw && ex != PS_EXPOSE_LOOPBACK)
+				ps_buf_printf(b, "  %s%-11s firewall: %s%s\n", D, "",
+					      a->reach[g->first].text ? a->reach[g->first].text : "", R);
 		}
 	}
-	if (!o->fw && o->fw_error)
-		ps_buf_printf(b, "\n%sFirewall%s: not evaluated (%s)\n", B, R, o->fw_error);
+	if (!a->fw && a->fw_error)
+		ps_buf_printf(b, "\n%sFirewall%s: not evaluated (%s)\n", B, R, a->fw_error);
 	ps_buf_printf(b, "\n%sConnections%s: %zu established TCP (%zu to local listeners), %zu time-wait, %zu connected UDP",
-		      B, R, estab_tcp, inbound, tw, udp_conn);
-	if (bound_inactive)
-		ps_buf_printf(b, ", %zu TCP bound but not listening", bound_inactive);
-	if (raw || packet)
-		ps_buf_printf(b, "; %zu raw IP and %zu packet sockets", raw, packet);
+		      B, R, c->tcp_established, c->tcp_inbound, c->tcp_time_wait, c->udp_connected);
+	if (c->tcp_bound_inactive)
+		ps_buf_printf(b, ", %zu TCP bound but not listening", c->tcp_bound_inactive);
+	if (c->raw || c->packet)
+		ps_buf_printf(b, "; %zu raw IP and %zu packet sockets", c->raw, c->packet);
 	ps_buf_puts(b, "\n");
-	if (other_ns)
-		ps_buf_printf(b, "Other network namespaces: %zu (%zu listening sockets)\n", other_ns,
-			      other_ns_listeners);
-	if (r.nw) {
+	if (c->other_netns)
+		ps_buf_printf(b, "Other network namespaces: %zu (%zu listening sockets)\n", c->other_netns,
+			      c->other_netns_listeners);
+	if (a->nfindings) {
 		ps_buf_printf(b, "\n%sWarnings%s\n", B, R);
-		for (size_t q = 0; q < r.nw; q++) {
+		for (size_t q = 0; q < a->nfindings; q++) {
+			const struct ps_finding *f = &a->findings[q];
 			const char *col = !o->color ? ""
-					  : strcmp(r.w[q].sev, "high") == 0 ? C_RED
-					  : strcmp(r.w[q].sev, "info") == 0 ? C_CYAN
-									    : C_YELLOW;
-			ps_buf_printf(b, "  %s%-6s%s %s\n", col, r.w[q].sev, R, r.w[q].msg);
+					  : f->severity == PS_SEV_HIGH ? C_RED
+					  : f->severity == PS_SEV_INFO ? C_CYAN
+								       : C_YELLOW;
+			ps_buf_printf(b, "  %s%-6s%s %s\n", col, ps_severity_name(f->severity), R, f->summary);
 		}
 	} else {
 		ps_buf_printf(b, "\nNo warnings.\n");
@@ -463,7 +252,5 @@ int ps_out_report(struct ps_buf *b, bool json, const struct ps_report_ctx *ctx,
 		for (size_t q = 0; q < inv->nwarnings; q++)
 			ps_buf_printf(b, "  - %s\n", inv->warnings[q]);
 	}
-	free(r.g);
-	free(r.w);
 	return b->err;
 }

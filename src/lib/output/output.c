@@ -23,40 +23,6 @@ const struct ps_list_format *ps_list_format_by_name(const char *name)
 	return NULL;
 }
 
-size_t ps_fmt_endpoint(char *dst, size_t cap, uint8_t family, const uint8_t *addr, uint16_t port,
-		       bool wildcard_star)
-{
-	char a[64];
-	size_t n = ps_fmt_addr(a, sizeof a, family, addr);
-	size_t k = 0;
-	if (cap < 72)
-		return 0;
-	if (family == AF_INET6) {
-		dst[k++] = '[';
-		memcpy(dst + k, a, n);
-		k += n;
-		dst[k++] = ']';
-	} else {
-		memcpy(dst + k, a, n);
-		k += n;
-	}
-	dst[k++] = ':';
-	if (wildcard_star && port == 0) {
-		dst[k++] = '*';
-	} else {
-		char tmp[8];
-		size_t i = sizeof tmp;
-		unsigned v = port;
-		do {
-			tmp[--i] = (char)('0' + v % 10);
-			v /= 10;
-		} while (v);
-		memcpy(dst + k, tmp + i, sizeof tmp - i);
-		k += sizeof tmp - i;
-	}
-	dst[k] = '\0';
-	return k;
-}
 
 const char *ps_ethertype_name(uint16_t proto, char *tmp, size_t cap)
 {

@@ -181,3 +181,51 @@ size_t ps_fmt_addr(char *dst, size_t cap, int family, const uint8_t *addr)
 	dst[0] = '\0';
 	return 0;
 }
+
+size_t ps_fmt_endpoint(char *dst, size_t cap, uint8_t family, const uint8_t *addr, uint16_t port,
+		       bool wildcard_star)
+{
+	char a[64];
+	size_t n = ps_fmt_addr(a, sizeof a, family, addr);
+	size_t k = 0;
+	if (cap < 72)
+		return 0;
+	if (family == AF_INET6) {
+		dst[k++] = '[';
+		memcpy(dst + k, a, n);
+		k += n;
+		dst[k++] = ']';
+	} else {
+		memcpy(dst + k, a, n);
+		k += n;
+	}
+	dst[k++] = ':';
+	if (wildcard_star && port == 0) {
+		dst[k++] = '*';
+	} else {
+		char tmp[8];
+		size_t i = sizeof tmp;
+		unsigned v = port;
+		do {
+			tmp[--i] = (char)('0' + v % 10);
+			v /= 10;
+		} while (v);
+		memcpy(dst + k, tmp + i, sizeof tmp - i);
+		k += sizeof tmp - i;
+	}
+	dst[k] = '\0';
+	return k;
+}
+
+void *ps_vec_grow_(void *arr, size_t *cap, size_t need, size_t elem)
+{
+	if (!elem || need > SIZE_MAX / elem)
+		return NULL;
+	size_t nc = *cap ? *cap : 16;
+	while (nc < need)
+		nc = nc > SIZE_MAX / 2 / elem ? need : nc * 2;
+	void *p = realloc(arr, nc * elem);
+	if (p)
+		*cap = nc;
+	return p;
+}

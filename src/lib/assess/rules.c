@@ -1,0 +1,148 @@
+/* rules.c - the built-in rules (pure functions over the summary's rows and
+ * verdicts) and the registry of every check id (docs/checks.md). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "assess/internal.h"
+
+static const struct ps_check_def defs[] = {
+	/* the host report (assess/rules.c) */
+	{"risky-service-exposed", "report", PS_SEV_HIGH, "a service that should not face the network listens on all interfaces"},
+	{"listener-no-owner", "report", PS_SEV_LOW, "a listener no visible process holds"},
+	{"listener-exe-deleted", "report", PS_SEV_HIGH, "a listener held by a process whose executable was deleted"},
+	{"other-netns-listeners", "report", PS_SEV_INFO, "listeners in other network namespaces"},
+	{"packet-socket-filters", "report", PS_SEV_INFO, "packet sockets with a BPF filter attached"},
+	/* portsec hidden (hidden/) */
+	{"hidden-port", "hidden", PS_SEV_HIGH, "a port in use that no listing shows"},
+	{"hidden-socket", "hidden", PS_SEV_HIGH, "a socket fd that no listing shows"},
+	{"hidden-listener", "hidden", PS_SEV_HIGH, "a port that accepts connections with no listed listener"},
+	{"hidden-from-libc", "hidden", PS_SEV_HIGH, "a socket the raw views see and libc's reads do not"},
+	{"view-mismatch", "hidden", PS_SEV_HIGH, "a socket one kernel view lists and the other does not, twice"},
+	{"counter-mismatch", "hidden", PS_SEV_MEDIUM, "the kernel's socket counters exceed the listings"},
+	{"packet-socket", "hidden", PS_SEV_HIGH, "a packet socket and its owner"},
+	{"packet-filter", "hidden", PS_SEV_HIGH, "a packet socket with a classic BPF filter"},
+	{"raw-socket", "hidden", PS_SEV_HIGH, "a raw IP socket and its owner"},
+	{"masquerade", "hidden", PS_SEV_HIGH, "a process whose name does not fit its executable"},
+	{"deleted-exe", "hidden", PS_SEV_HIGH, "a process running a deleted executable"},
+	{"ebpf-socket-filter", "hidden", PS_SEV_MEDIUM, "an eBPF program attached as a socket filter"},
+	{"ebpf-write-user", "hidden", PS_SEV_HIGH, "an eBPF program calling bpf_probe_write_user"},
+	{"ld-so-preload", "hidden", PS_SEV_HIGH, "a library in /etc/ld.so.preload"},
+	{"ld-preload", "hidden", PS_SEV_MEDIUM, "a process running with LD_PRELOAD or LD_AUDIT"},
+	{"backdoor-port", "hidden", PS_SEV_LOW, "a socket on a port known from old backdoors (a hint)"},
+	{"bound-only", "hidden", PS_SEV_INFO, "a bound, never listening TCP socket (explained)"},
+	{"explained-port", "hidden", PS_SEV_INFO, "a port in use that a listed socket explains"},
+};
+
+const struct ps_check_def *ps_check_defs(size_t *n)
+{
+	*n = sizeof defs / sizeof defs[0];
+	return defs;
+}
+
+const struct ps_check_def *ps_check_def(const char *id)
+{
+	for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++)
+		if (strcmp(defs[i].id, id) == 0)
+			return &defs[i];
+	return NULL;
+}
+
+__attribute__((format(printf, 6, 7))) static struct ps_finding *
+add(struct ps_assessment *a, const char *id, int sev, const struct ps_listener *l, const char *fix,
+    const char *fmt, ...)
+{
+	struct ps_finding *f = PS_VEC_PUSH(a->findings, a->nfindings, a->findings_cap);
+	if (!f)
+		return NULL;
+	memset(f, 0, sizeof *f);
+	f->kind = id;
+	f->severity = (uint8_t)sev;
+	f->sock = -1;
+	va_list ap;
+	va_start(ap, fmt);
+	char tmp[512];
+	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	f->summary = ps_arena_strndup(a->arena, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+	f->remediation = fix ? ps_arena_strndup(a->arena, fix, strlen(fix)) : NULL;
+	if (l) {
+		const struct ps_socket *s = &a->inv->socks[l->first];
+		f->has_endpoint = true;
+		f->proto = l->proto;
+		f->port = l->port;
+		f->family = s->family;
+		memcpy(f->addr, s->laddr, 16);
+		f->inode = s->inode;
+		f->sock = (int32_t)l->first;
+		f->pid = l->pid;
+		/* evidence: the row, its owner, its verdict */
+		f->evidence = ps_arena_alloc(a->arena, 3 * sizeof *f->evidence);
+		if (f->evidence) {
+			char ep[96];
+			ps_fmt_endpoint(ep, sizeof ep, s->family, s->laddr, s->lport, false);
+			f->evidence[f->nevidence++] = as_printf(a->arena, "%s %s %s", ps_proto_name(s->proto),
+							      ps_state_name(s->proto, s->state), ep);
+			if (s->owner_count) {
+				const struct ps_proc *p = ps_socket_owner_proc(a->inv, s, 0);
+				f->evidence[f->nevidence++] =
+					as_printf(a->arena, "held by pid %d (%s), exe %s", p->pid, p->comm, p->exe ? p->exe : "?");
+			}
+			if (a->reach[l->first].text)
+				f->evidence[f->nevidence++] = as_printf(a->arena, "firewall: %s", a->reach[l->first].text);
+		}
+	}
+	a->by_severity[sev & 3]++;
+	return f;
+}
+
+int as_rules(struct ps_assessment *a, const struct ps_svcdb *db)
+{
+	const struct ps_inventory *inv = a->inv;
+	char fix[160];
+	for (size_t k = 0; k < a->nlisteners; k++) {
+		const struct ps_listener *l = &a->listeners[k];
+		const struct ps_socket *s = &inv->socks[l->first];
+		const char *pn = ps_proto_name(l->proto);
+		unsigned bit = l->proto == PS_PROTO_TCP ? PS_P_TCP : PS_P_UDP;
+		const struct ps_service *sv = db ? ps_svcdb_by_port(db, l->port, bit) : NULL;
+		if (l->exposure == PS_EXPOSE_ANY && sv && sv->risk) {
+			snprintf(fix, sizeof fix, "portsec close %u/%s", l->port, pn);
+			add(a, "risky-service-exposed", sv->risk >= 2 ? PS_SEV_HIGH : PS_SEV_MEDIUM, l, fix,
+			    "%u/%s (%s) listens on all interfaces: %s%s", l->port, pn, sv->name, sv->description,
+			    sv->risk >= 2 ? "; this should not face the network"
+					  : "; bind it to loopback or a private address unless clients need it");
+		}
+		if (!s->owner_count && s->owner_note != PS_ON_NOT_WALKED) {
+			const char *why = s->owner_note == PS_ON_PERM_DENIED
+						  ? "its owner's file descriptors could not be read (permission denied)"
+					  : s->owner_note == PS_ON_OTHER_PIDNS
+						  ? "its owner may live outside portsec's PID namespace"
+						  : "no process holds it (socket in flight, kernel-owned, or a hidden process: see `portsec hidden`)";
+			add(a, "listener-no-owner", PS_SEV_LOW, l, "portsec hidden", "%u/%s listener has no visible owner: %s",
+			    l->port, pn, why);
+		}
+		if (s->owner_count) {
+			const struct ps_proc *p = ps_socket_owner_proc(inv, s, 0);
+			if (p->exe_deleted) {
+				snprintf(fix, sizeof fix, "portsec hidden; ls -l /proc/%d/exe", p->pid);
+				add(a, "listener-exe-deleted", PS_SEV_HIGH, l, fix,
+				    "%u/%s is held by %s (pid %d) whose executable was deleted: %s", l->port, pn, p->comm,
+				    p->pid, p->exe ? p->exe : "?");
+			}
+		}
+	}
+	const struct ps_host_counts *c = &a->counts;
+	if (c->other_netns_listeners)
+		add(a, "other-netns-listeners", PS_SEV_INFO, NULL, "portsec list --all-netns -l",
+		    "%zu listening socket%s in %zu other network namespace%s (containers, netns): `portsec list --all-netns -l`",
+		    c->other_netns_listeners, c->other_netns_listeners == 1 ? "" : "s", c->other_netns,
+		    c->other_netns == 1 ? "" : "s");
+	if (c->packet_filtered)
+		add(a, "packet-socket-filters", PS_SEV_INFO, NULL, "portsec hidden",
+		    "%zu packet socket%s with a BPF filter attached (capture tools, DHCP clients, or a passive backdoor): `portsec list -0 -p`",
+		    c->packet_filtered, c->packet_filtered == 1 ? "" : "s");
+	return PS_OK;
+}
