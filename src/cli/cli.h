@@ -52,6 +52,15 @@ double cli_now(void);
 /* read the nftables ruleset of this netns for verdicts; on failure sets
  * o->fw_error and leaves o->fw NULL (never fatal) */
 void cli_read_firewall(struct ps_fw_ruleset *rs, struct ps_assess_opts *o);
+/* an argument that is an option, not a value ("-x", "--dry-run"; not "-", not "-5") */
+bool cli_looks_like_option(const char *v);
+/* s, or its first cap-4 characters and "..." in tmp */
+const char *cli_cut(const char *s, char *tmp, size_t cap);
+struct option;
+/* before getopt: every option that takes a value has one, and it is not an
+ * option (`--iface --dry-run` is refused, never taken as a name); exit 2 */
+int cli_check_values(const struct cli *c, int argc, char **argv, const char *shortopts,
+		     const struct option *longopts);
 /* common option: -h/--help text printer */
 void cli_print(const char *text);
 #endif

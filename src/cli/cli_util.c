@@ -8,13 +8,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <getopt.h>
+
 #include "cli.h"
 
 __attribute__((format(printf, 2, 0))) static void vmsg(const struct cli *c, const char *fmt, va_list ap)
 {
-	fprintf(stderr, "portsec%s%s: ", c && c->cmd ? " " : "", c && c->cmd ? c->cmd : "");
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	/* one line, cut: a 100,000-character argument is not echoed whole */
+	char line[400];
+	int n = vsnprintf(line, sizeof line, fmt, ap);
+	fprintf(stderr, "portsec%s%s: %s%s\n", c && c->cmd ? " " : "", c && c->cmd ? c->cmd : "", line,
+		n >= (int)sizeof line ? "..." : "");
 }
 
 int cli_usage(const struct cli *c, const char *fmt, ...)
@@ -163,4 +167,61 @@ void cli_read_firewall(struct ps_fw_ruleset *rs, struct ps_assess_opts *o)
 		o->fw_error = rc == PS_ERR_PERM ? "reading the nftables ruleset needs CAP_NET_ADMIN"
 						: "the nftables ruleset could not be read";
 	}
+}
+
+bool cli_looks_like_option(const char *v)
+{
+	return v[0] == '-' && v[1] && !cli_is_negative_number(v);
+}
+
+/* shown names are cut: a 100,000-character argument is not echoed whole */
+const char *cli_cut(const char *s, char *tmp, size_t cap)
+{
+	size_t n = strlen(s);
+	if (n < cap)
+		return s;
+	snprintf(tmp, cap, "%.*s...", (int)(cap - 4), s);
+	return tmp;
+}
+
+int cli_check_values(const struct cli *c, int argc, char **argv, const char *shortopts,
+		     const struct option *longopts)
+{
+	char t1[80], t2[80];
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--") == 0)
+			break;
+		bool takes = false, attached = false;
+		if (a[0] == '-' && a[1] == '-' && a[2]) {
+			const char *eq = strchr(a + 2, '=');
+			size_t n = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+			for (const struct option *o = longopts; o->name; o++)
+				if (strlen(o->name) == n && strncmp(o->name, a + 2, n) == 0) {
+					takes = o->has_arg == required_argument;
+					attached = eq != NULL;
+					if (takes && eq && !eq[1])
+						return cli_usage(c, "option '--%s' needs a value", o->name);
+				}
+		} else if (a[0] == '-' && a[1] && a[1] != '-' && !cli_is_negative_number(a)) {
+			/* bundled short flags: the first that takes a value ends the bundle */
+			for (const char *p = a + 1; *p; p++) {
+				const char *k = strchr(shortopts, *p);
+				if (k && k[1] == ':') {
+					takes = true;
+					attached = p[1] != 0;
+					break;
+				}
+			}
+		}
+		if (!takes || attached)
+			continue;
+		if (i + 1 >= argc)
+			return cli_usage(c, "option '%s' needs a value", cli_cut(a, t1, sizeof t1));
+		if (cli_looks_like_option(argv[i + 1]))
+			return cli_usage(c, "option '%s' needs a value ('%s' is an option, not a value)",
+					 cli_cut(a, t1, sizeof t1), cli_cut(argv[i + 1], t2, sizeof t2));
+		i++;
+	}
+	return EXIT_OK;
 }

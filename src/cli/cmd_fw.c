@@ -74,6 +74,9 @@ struct fwa {
 static int parse_opts(struct cli *c, int argc, char **argv, struct fwa *a, const char *help)
 {
 	memset(a, 0, sizeof *a);
+	int vr = cli_check_values(c, argc, argv, "vh", longopts);
+	if (vr != EXIT_OK)
+		return vr;
 	opterr = 0;
 	optind = 1;
 	int ch;

@@ -94,6 +94,9 @@ int cmd_hidden(struct cli *c, int argc, char **argv)
 	const char *allow[MAX_ALLOW];
 	size_t nallow = 0;
 	const char *netns = NULL;
+	int vr = cli_check_values(c, argc, argv, "hvN:", longopts);
+	if (vr != EXIT_OK)
+		return vr;
 	opterr = 0;
 	optind = 1;
 	int ch;

@@ -43,6 +43,9 @@ int cmd_info(struct cli *c, int argc, char **argv)
 	for (int i = 1; i < argc; i++)
 		if (cli_is_negative_number(argv[i]))
 			return cli_usage(c, "invalid port '%s': ports are 0-65535", argv[i]);
+	int vr = cli_check_values(c, argc, argv, "N:h", longopts);
+	if (vr != EXIT_OK)
+		return vr;
 	opterr = 0;
 	optind = 1;
 	int ch;

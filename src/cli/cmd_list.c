@@ -175,6 +175,9 @@ int cmd_list(struct cli *c, int argc, char **argv)
 						 argv[i], strcmp(argv[i - 1], "=") && strcmp(argv[i - 1], "==") &&
 								  strcmp(argv[i - 1], "eq") ? argv[i - 1] : argv[i - 2]);
 	}
+	int vr = cli_check_values(c, argc, argv, "tuw0lapen46HN:h", longopts);
+	if (vr != EXIT_OK)
+		return vr;
 	opterr = 0;
 	optind = 1;
 	int ch;

@@ -33,6 +33,9 @@ int cmd_report(struct cli *c, int argc, char **argv)
 	struct ps_inv_opts io;
 	ps_inv_opts_init(&io);
 	io.ns_mode = PS_NS_ALL;
+	int vr = cli_check_values(c, argc, argv, "h", longopts);
+	if (vr != EXIT_OK)
+		return vr;
 	opterr = 0;
 	optind = 1;
 	int ch;

@@ -328,16 +328,37 @@ int cmd_scan(struct cli *c, int argc, char **argv)
 		{"-R", &ignored},
 		{"--no-color", &ignored},
 	};
+	char namebuf[64], cut1[80], cut2[80];
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+		bool attached = false;
+		/* --opt=value: as nmap, the value may be attached */
+		const char *eq = a[0] == '-' && a[1] == '-' ? strchr(a, '=') : NULL;
+		if (eq && (size_t)(eq - a) < sizeof namebuf) {
+			memcpy(namebuf, a, (size_t)(eq - a));
+			namebuf[eq - a] = 0;
+			a = namebuf;
+			next = eq + 1;
+			attached = true;
+			if (!*next) {
+				rc = cli_usage(c, "option '%s' needs a value", a);
+				goto done;
+			}
+		}
 #define NEED()                                                                                          \
 	do {                                                                                            \
 		if (!next) {                                                                            \
 			rc = cli_usage(c, "option '%s' needs a value", a);                              \
 			goto done;                                                                      \
 		}                                                                                       \
-		i++;                                                                                    \
+		if (!attached && cli_looks_like_option(next)) {                                        \
+			rc = cli_usage(c, "option '%s' needs a value ('%s' is an option, not a value)", a, \
+				       cli_cut(next, cut2, sizeof cut2));                              \
+			goto done;                                                                      \
+		}                                                                                       \
+		if (!attached)                                                                          \
+			i++;                                                                            \
 	} while (0)
 		const struct flag *f = NULL;
 		for (size_t k = 0; k < sizeof flags / sizeof flags[0] && !f; k++)
@@ -345,6 +366,9 @@ int cmd_scan(struct cli *c, int argc, char **argv)
 				f = &flags[k];
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			cli_print(help);
+			goto done;
+		} else if (f && attached) {
+			rc = cli_usage(c, "option '%s' takes no value", a);
 			goto done;
 		} else if (f)
 			*f->dst = true;
@@ -465,8 +489,11 @@ int cmd_scan(struct cli *c, int argc, char **argv)
 				goto done;
 			}
 			o.source_port = v;
+		} else if (attached) {
+			rc = cli_usage(c, "option '%s' takes no value", a);
+			goto done;
 		} else if (a[0] == '-' && a[1]) {
-			rc = cli_usage(c, "unknown option '%s' (see `portsec scan --help`)", a);
+			rc = cli_usage(c, "unknown option '%s' (see `portsec scan --help`)", cli_cut(a, cut1, sizeof cut1));
 			goto done;
 		} else {
 			if (npos == 256) {
@@ -631,8 +658,8 @@ int cmd_scan(struct cli *c, int argc, char **argv)
 		goto done;
 	}
 	if (src != PS_OK) {
-		rc = cli_fail(c, src == PS_ERR_RANGE || src == PS_ERR_INVAL ? EXIT_USAGE : EXIT_RUNTIME, "scan failed: %s",
-			      ps_strerror(src));
+		rc = cli_fail(c, src == PS_ERR_RANGE || src == PS_ERR_INVAL ? EXIT_USAGE : EXIT_RUNTIME, "scan failed: %s%s%s",
+			      ps_strerror(src), src == PS_ERR_SYS ? ": " : "", src == PS_ERR_SYS ? strerror(errno) : "");
 		goto done;
 	}
 	ps_scan_mark_local(r);

@@ -37,6 +37,35 @@ check "nosuchservice" info nosuchservice
 check "which port" info
 check "'-q'" info -q 22
 check "frobnicate" frobnicate
+# an option whose value is missing, or is another option, is refused (never taken as the value)
+check "needs a value" list -N
+check "needs a value" list --netns
+check "needs a value" list --source
+check "'--json' is an option" list --source --json
+check "needs a value" list -tN
+check "needs a value" info -N
+check "needs a value" hidden -N
+check "needs a value" hidden --allow
+check "'--no-probe' is an option" hidden --threads --no-probe
+check "needs a value" hidden --netns=
+check "needs a value" scan -p
+check "'-sT' is an option" scan -p -sT 127.0.0.1
+check "'--open' is an option" scan --max-rate --open 127.0.0.1
+check "needs a value" scan --max-rate= 127.0.0.1
+check "takes no value" scan --open=yes 127.0.0.1
+check "'--reason' is an option" scan -oX --reason 127.0.0.1
+check "'--open' is an option" scan --exclude --open 127.0.0.1
+for cmd in "list port" "info" "list"; do
+	# shellcheck disable=SC2086
+	"$PORTSEC" $cmd "${long:-$(head -c 100000 /dev/zero | tr '\0' 7)}" >"$TMPD/out" 2>"$TMPD/err"; rc=$?
+	[ "$rc" = 2 ] && [ "$(wc -l <"$TMPD/err")" = 1 ] && [ "$(wc -c <"$TMPD/err")" -lt 500 ] && ok "$cmd + a 100,000-character argument: one cut line" || bad "$cmd long argument: exit $rc, $(wc -c <"$TMPD/err") bytes"
+done
+"$PORTSEC" scan -sT -Pn --max-rate=100 -p 9 127.0.0.1 >"$TMPD/out" 2>"$TMPD/err"
+expect_eq "scan --max-rate=100 (--opt=value) is accepted" "$?" 0
+# a very long argument is cut, not echoed whole
+long=$(head -c 100000 /dev/zero | tr '\0' x)
+"$PORTSEC" scan "--$long" >"$TMPD/out" 2>"$TMPD/err"; rc=$?
+[ "$rc" = 2 ] && [ "$(wc -c <"$TMPD/err")" -lt 500 ] && ok "a 100,000-character option is cut in the error ($(wc -c <"$TMPD/err") bytes)" || bad "long option: exit $rc, $(wc -c <"$TMPD/err") bytes"
 check "extra" report extra
 check "--wat" --wat
 finish

@@ -188,7 +188,10 @@ grep -q "firewall: " "$TMPD/report.txt" && ok "report: listeners carry a firewal
 before=$(nftS list ruleset)
 for args in "open 70000/tcp" "open 22/xyz" "open" "open 22 --from 198.18.0.1/24" "open 22 --from 300.1.1.1" \
 	"open 22 --iface bad/name" "open 22 --iface aaaaaaaaaaaaaaaaaaaa" "close 0/tcp" "open nosuchservice" \
-	"rules delete 999" "rules delete x" "restore $TMPD/nonexistent" "enable --from 198.18.0.0/24"; do
+	"rules delete 999" "rules delete x" "restore $TMPD/nonexistent" "enable --from 198.18.0.0/24" \
+	"open 23/tcp --iface --dry-run" "open 23/tcp --from --dry-run" "close 23/tcp --iface --force" \
+	"open 23/tcp --iface" "open 23/tcp --from" "open 23/tcp --from=" "close 23/tcp --iface= --dry-run" \
+	"open 23/tcp --from 198.18.50.300"; do
 	# shellcheck disable=SC2086
 	PS $args >"$TMPD/bad.out" 2>"$TMPD/bad.err"
 	rc=$?
