@@ -58,6 +58,11 @@ void ps_buf_printf(struct ps_buf *b, const char *fmt, ...) __attribute__((format
 void ps_buf_putu(struct ps_buf *b, uint64_t v);
 void ps_buf_pad(struct ps_buf *b, size_t n); /* n spaces */
 int ps_buf_flush(struct ps_buf *b);
+/* text for a terminal: control bytes (< 0x20, 0x7f) become '?', as ps shows
+ * them, so a process name cannot recolour or rewrite the screen */
+void ps_buf_puts_term(struct ps_buf *b, const char *s);
+/* the same into a fixed buffer (cut to cap); returns dst */
+const char *ps_term_str(char *dst, size_t cap, const char *s);
 /* format an address (no brackets); returns length */
 size_t ps_fmt_addr(char *dst, size_t cap, int family, const uint8_t *addr);
 /* "0.0.0.0:22", "[::1]:631", "*:*" (wildcard_star: port 0 as *); returns length */

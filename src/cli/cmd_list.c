@@ -76,13 +76,38 @@ static const char *filter_value(int argc, char **argv, int *i)
 	return v;
 }
 
-static int parse_filters(struct cli *c, int argc, char **argv, struct ps_filter *f,
+#define MAX_FILTERS 16
+
+/* does f already hold the word w? (then a repeat opens the next filter) */
+static bool filter_has(const struct ps_filter *f, const char *w)
+{
+	switch (w[0]) {
+	case 'p': return w[1] == 'o' ? f->have_port : w[1] == 'i' ? f->have_pid : f->proc != NULL;
+	case 's': return w[1] == 'p' ? f->have_sport : w[1] == 'c' ? f->scope >= 0 : false;
+	case 'd': return f->have_dport;
+	case 'u': return f->have_uid;
+	case 'n': return f->netns != NULL;
+	}
+	return false;
+}
+
+/* filters: words ANDed, as documented; a word given twice (port 22 port 80)
+ * must hold twice, so each repeat goes into the next filter of the chain
+ * (state words are the exception: `state a state b` is either, as in ss) */
+static int parse_filters(struct cli *c, int argc, char **argv, struct ps_filter *chain, size_t *nchain,
 			 bool *have_states)
 {
+	struct ps_filter *f = &chain[0];
 	for (int i = 0; i < argc; i++) {
 		const char *w = argv[i];
 		const char *v;
 		int r;
+		if (strcmp(w, "state") != 0 && filter_has(f, w)) {
+			if (*nchain == MAX_FILTERS)
+				return cli_usage(c, "too many filter words (at most %d of one kind)", MAX_FILTERS);
+			f = &chain[(*nchain)++];
+			ps_filter_init(f);
+		}
 		if (strcmp(w, "port") == 0 || strcmp(w, "sport") == 0 || strcmp(w, "dport") == 0) {
 			if (!(v = filter_value(argc, argv, &i)))
 				return cli_usage(c, "filter '%s' needs a value", w);
@@ -128,7 +153,7 @@ static int parse_filters(struct cli *c, int argc, char **argv, struct ps_filter 
 				return cli_usage(c, "filter 'state' needs a state name");
 			if (ps_state_parse(v, &m) != PS_OK)
 				return cli_usage(c, "unknown state '%s' (see `portsec list --help`)", v);
-			f->states = (*have_states ? f->states : 0) | m;
+			chain[0].states = (*have_states ? chain[0].states : 0) | m;
 			*have_states = true;
 		} else if (strcmp(w, "netns") == 0) {
 			if (!(v = filter_value(argc, argv, &i)) || !*v)
@@ -158,8 +183,9 @@ int cmd_list(struct cli *c, int argc, char **argv)
 	struct ps_inv_opts io;
 	ps_inv_opts_init(&io);
 	io.protos = 0;
-	struct ps_filter f;
-	ps_filter_init(&f);
+	struct ps_filter chain[MAX_FILTERS];
+	size_t nchain = 1;
+	ps_filter_init(&chain[0]);
 	bool listening = false, all = false, procs = false, extended = false, header = true;
 	bool have_states = false, all_netns = false;
 	const char *format = "table";
@@ -232,7 +258,8 @@ int cmd_list(struct cli *c, int argc, char **argv)
 		return cli_usage(c, "--all-netns and -N exclude each other");
 	if (all_netns)
 		io.ns_mode = PS_NS_ALL;
-	int r = parse_filters(c, argc - optind, argv + optind, &f, &have_states);
+	int r = parse_filters(c, argc - optind, argv + optind, chain, &nchain, &have_states);
+	struct ps_filter f = chain[0];
 	if (r != EXIT_OK)
 		return r;
 	if (!io.protos)
@@ -254,7 +281,9 @@ int cmd_list(struct cli *c, int argc, char **argv)
 	f.protos = io.protos;
 	f.families = io.families;
 	bool json = strcmp(format, "table") != 0;
-	bool need_owner_filter = f.proc || f.have_pid;
+	bool need_owner_filter = false;
+	for (size_t k = 0; k < nchain; k++)
+		need_owner_filter |= chain[k].proc || chain[k].have_pid;
 	io.owners = procs || json || need_owner_filter;
 
 	struct ps_inventory *inv = NULL;
@@ -273,8 +302,11 @@ int cmd_list(struct cli *c, int argc, char **argv)
 		ps_inventory_free(inv);
 		return cli_fail(c, EXIT_RUNTIME, "out of memory");
 	}
-	for (size_t i = 0; i < inv->nsocks; i++)
+	for (size_t i = 0; i < inv->nsocks; i++) {
 		keep[i] = ps_filter_match(&f, inv, &inv->socks[i]);
+		for (size_t k = 1; k < nchain && keep[i]; k++)
+			keep[i] = ps_filter_match(&chain[k], inv, &inv->socks[i]);
+	}
 	if (json)
 		ps_inventory_load_details(inv, keep, 0);
 

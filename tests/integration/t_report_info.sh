@@ -58,4 +58,23 @@ in_ns info ssh --current-netns >"$TMPD/ssh.txt"
 grep -q "listen \[::\]:22 (all interfaces, IPv4 and IPv6)" "$TMPD/ssh.txt" && ok "info ssh names the dual-stack listener" || bad "info ssh: $(cat "$TMPD/ssh.txt")"
 grep -q "any user may bind it here" "$TMPD/ssh.txt" && ok "info reads this namespace's ip_unprivileged_port_start" || bad "unprivileged start: $(cat "$TMPD/ssh.txt")"
 expect_eq "info dns -> 53/tcp and 53/udp" "$(in_ns info dns --current-netns --json | python3 -c 'import json,sys; print(sorted((p["port"],p["proto"]) for p in json.load(sys.stdin)["ports"]))')" "[(53, 'tcp'), (53, 'udp')]"
+# repeated filter words are ANDed, never replace each other
+rows() { in_ns list -tl -H "$@" | wc -l; }
+expect_eq "list port 6379: one row" "$(rows port 6379)" 1
+expect_eq "list port 6379 port 631: both must hold, so none" "$(rows port 6379 port 631)" 0
+expect_eq "list port 1-10000 port 600-700: only 631" "$(in_ns list -tl -H port 1-10000 port 600-700 | awk '{print $5}')" "127.0.0.1:631"
+expect_eq "list scope loopback scope any: none" "$(rows scope loopback scope any)" 0
+expect_eq "list state listen state established (either, as ss)" "$(in_ns list -t -H state listen state established | wc -l)" "$(in_ns list -ta -H | grep -cE '^tcp +(listen|estab)')"
+# hostile process names: control bytes never reach the terminal (ps shows '?')
+mkns E escape
+start_fix "$E" tcp-listen:0.0.0.0:6380 "masq:$(printf 'x\033[2Jevil')"
+for args in "list -tlp" "--current-netns --no-color" "info 6380 --current-netns --no-color" "hidden --no-probe --no-color"; do
+	# shellcheck disable=SC2086
+	ip netns exec "$E" "$PORTSEC" $args >"$TMPD/esc.txt" 2>&1
+	if grep -q $'\033' "$TMPD/esc.txt"; then bad "$args: an ESC byte from a process name reached the output"
+	elif grep -qF 'x?[2Jevil' "$TMPD/esc.txt"; then ok "$args: the name's control byte shown as '?'"
+	else bad "$args: the masqueraded name is missing: $(head -5 "$TMPD/esc.txt")"; fi
+done
+ip netns exec "$E" "$PORTSEC" list -tl --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert any(o["comm"].startswith("x\x1b[2J") for s in d["sockets"] for o in s["owners"]), d' \
+	&& ok "JSON keeps the real name (escaped by JSON)" || bad "JSON lost the name"
 finish

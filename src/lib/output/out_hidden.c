@@ -166,7 +166,9 @@ static void emit_table(struct ps_buf *b, const struct ps_hidden_report *r, const
 			snprintf(tag, sizeof tag, "%s", ps_severity_name(sev));
 			for (char *p = tag; *p; p++)
 				*p = (char)(*p - 32 * (*p >= 'a' && *p <= 'z'));
-			ps_buf_printf(b, "%s%-7s%s %-18s %s\n", col, tag, reset, f->kind, f->summary);
+			ps_buf_printf(b, "%s%-7s%s %-18s ", col, tag, reset, f->kind);
+		ps_buf_puts_term(b, f->summary);
+		ps_buf_putc(b, '\n');
 			if (f->views_seen || f->views_missing) {
 				ps_buf_puts(b, "        ");
 				views_line(b, "seen by: ", f->views_seen);
@@ -176,7 +178,11 @@ static void emit_table(struct ps_buf *b, const struct ps_hidden_report *r, const
 				ps_buf_putc(b, '\n');
 			}
 			for (size_t e = 0; e < f->nevidence; e++)
-				ps_buf_printf(b, "        - %s\n", f->evidence[e]);
+				{
+				ps_buf_puts(b, "        - ");
+				ps_buf_puts_term(b, f->evidence[e]);
+				ps_buf_putc(b, '\n');
+			}
 			const struct ps_socket *s = f->sock >= 0 && (size_t)f->sock < inv->nsocks ? &inv->socks[f->sock] : NULL;
 			if (s && s->filter_len) {
 				ps_buf_puts(b, "        filter (classic BPF):\n");

@@ -63,17 +63,18 @@ static void owners_text(struct ps_buf *b, const struct ps_inventory *inv, const 
 		if (k)
 			ps_buf_puts(b, "; ");
 		const char *user = ps_inventory_username(inv, p->uid);
-		ps_buf_printf(b, "%s pid %d", p->comm, p->pid);
+		char t[4096];
+		ps_buf_printf(b, "%s pid %d", ps_term_str(t, sizeof t, p->comm), p->pid);
 		if (user)
 			ps_buf_printf(b, " user %s", user);
 		else
 			ps_buf_printf(b, " uid %u", p->uid);
 		if (p->unit)
-			ps_buf_printf(b, " unit %s", p->unit);
+			ps_buf_printf(b, " unit %s", ps_term_str(t, sizeof t, p->unit));
 		if (p->container)
-			ps_buf_printf(b, " container %s", p->container);
+			ps_buf_printf(b, " container %s", ps_term_str(t, sizeof t, p->container));
 		if (p->exe)
-			ps_buf_printf(b, " exe %s", p->exe);
+			ps_buf_printf(b, " exe %s", ps_term_str(t, sizeof t, p->exe));
 	}
 }
 

@@ -85,7 +85,7 @@ static void process_cell(struct ps_buf *b, const struct ps_inventory *inv, const
 		const struct ps_proc *p = &inv->procs[o->proc];
 		if (k)
 			ps_buf_putc(b, ',');
-		ps_buf_puts(b, p->comm[0] ? p->comm : "?");
+		ps_buf_puts_term(b, p->comm[0] ? p->comm : "?");
 		ps_buf_puts(b, "(pid=");
 		ps_buf_putu(b, (uint64_t)p->pid);
 		ps_buf_puts(b, ",fd=");

@@ -16,15 +16,16 @@ static void owner_words(struct ps_buf *b, const struct ps_inventory *inv, const 
 	}
 	const struct ps_proc *p = ps_socket_owner_proc(inv, s, 0);
 	const char *user = ps_inventory_username(inv, p->uid);
-	ps_buf_printf(b, "%s (pid %d, ", p->comm, p->pid);
+	char t[4096];
+	ps_buf_printf(b, "%s (pid %d, ", ps_term_str(t, sizeof t, p->comm), p->pid);
 	if (user)
 		ps_buf_puts(b, user);
 	else
 		ps_buf_printf(b, "uid %u", p->uid);
 	if (p->unit)
-		ps_buf_printf(b, ", %s", p->unit);
+		ps_buf_printf(b, ", %s", ps_term_str(t, sizeof t, p->unit));
 	if (p->container)
-		ps_buf_printf(b, ", container %.19s", p->container);
+		ps_buf_printf(b, ", container %.19s", ps_term_str(t, sizeof t, p->container));
 	ps_buf_putc(b, ')');
 	unsigned others = 0;
 	for (uint32_t k = 1; k < s->owner_count; k++)
@@ -242,7 +243,9 @@ int ps_out_report(struct ps_buf *b, bool json, const struct ps_report_ctx *ctx,
 					  : f->severity == PS_SEV_HIGH ? C_RED
 					  : f->severity == PS_SEV_INFO ? C_CYAN
 								       : C_YELLOW;
-			ps_buf_printf(b, "  %s%-6s%s %s\n", col, ps_severity_name(f->severity), R, f->summary);
+			ps_buf_printf(b, "  %s%-6s%s ", col, ps_severity_name(f->severity), R);
+			ps_buf_puts_term(b, f->summary);
+			ps_buf_putc(b, '\n');
 		}
 	} else {
 		ps_buf_printf(b, "\nNo warnings.\n");

@@ -149,7 +149,11 @@ static void normal(struct ps_buf *b, const struct ps_scan_result *r, const struc
 			} else if (m->versions && sp->banner)
 				ps_buf_printf(b, " \"%s\"", sp->banner);
 			if (sp->owner)
-				ps_buf_printf(b, "  [%s]", sp->owner);
+				{
+				ps_buf_puts(b, "  [");
+				ps_buf_puts_term(b, sp->owner);
+				ps_buf_putc(b, ']');
+			}
 			ps_buf_putc(b, '\n');
 		}
 		if (!any_port && (H->counts[2][PS_PST_CLOSED] || H->counts[2][PS_PST_FILTERED] ||

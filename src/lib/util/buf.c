@@ -229,3 +229,24 @@ void *ps_vec_grow_(void *arr, size_t *cap, size_t need, size_t elem)
 		*cap = nc;
 	return p;
 }
+
+void ps_buf_puts_term(struct ps_buf *b, const char *s)
+{
+	for (const char *p = s; *p; p++) {
+		unsigned char ch = (unsigned char)*p;
+		ps_buf_putc(b, ch < 0x20 || ch == 0x7f ? '?' : (char)ch);
+	}
+}
+
+const char *ps_term_str(char *dst, size_t cap, const char *s)
+{
+	size_t i = 0;
+	if (!cap)
+		return dst;
+	for (; s && s[i] && i + 1 < cap; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		dst[i] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
+	}
+	dst[i] = 0;
+	return dst;
+}
