@@ -28,6 +28,7 @@ struct ps_check {
 	const char *name;        /* "bind-sweep", "views", ... */
 	bool ok;                 /* ran to completion */
 	bool ran;
+	bool partial;            /* ran, but part of what it covers was out of reach (privilege) */
 	double ms;
 	unsigned findings;       /* low and above */
 	char detail[256];
@@ -65,6 +66,9 @@ struct ps_hidden_report {
  * could be read for lack of privilege. */
 int ps_hidden_run(const struct ps_hidden_opts *o, struct ps_hidden_report **out);
 void ps_hidden_free(struct ps_hidden_report *r);
+/* complete: every check ran to the end and saw all it covers.  Otherwise
+ * "no finding" proves nothing: the CLI exits 4 and says what was not seen. */
+bool ps_hidden_complete(const struct ps_hidden_report *r);
 
 /* ---- pure pieces (unit-tested, fuzzed) ---- */
 

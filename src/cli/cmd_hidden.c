@@ -40,7 +40,8 @@ static const char help[] =
 	"  --no-color          no ANSI colours\n"
 	"\n"
 	"Exit 0 when nothing of medium or high severity was found, 1 when something\n"
-	"was, 2 for bad usage, 3 when the views could not be read.  Run as root:\n"
+	"was, 2 for bad usage, 3 when the views could not be read, 4 when a check\n"
+	"could not run or saw only part of what it covers (no privilege).  Run as root:\n"
 	"without it the probes of ports below 1024, other users' processes and eBPF\n"
 	"programs are out of reach (the checks say so).\n";
 
@@ -164,6 +165,15 @@ int cmd_hidden(struct cli *c, int argc, char **argv)
 	ps_out_hidden(&b, json, r, &oo);
 	int code = cli_finish_stdout(c, &b);
 	bool findings = r->by_severity[PS_SEV_HIGH] + r->by_severity[PS_SEV_MEDIUM] > 0;
+	bool complete = ps_hidden_complete(r);
 	ps_hidden_free(r);
-	return code == EXIT_OK && findings ? EXIT_FINDINGS : code;
+	/* findings first (they are real); else a check that could not run makes
+	 * the all-clear incomplete: exit 4, never a silent pass */
+	if (code == EXIT_OK && findings)
+		return EXIT_FINDINGS;
+	if (code == EXIT_OK && !complete) {
+		fprintf(stderr, "portsec hidden: incomplete: some checks could not run (first line of the output); run as root\n");
+		return EXIT_PRIV;
+	}
+	return code;
 }

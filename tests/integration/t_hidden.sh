@@ -177,11 +177,15 @@ done
 if command -v setpriv >/dev/null; then
 	ip netns exec "$L" setpriv --reuid 65534 --regid 65534 --clear-groups "$PORTSEC" hidden --json >"$TMPD/u.json" 2>"$TMPD/u.err"
 	rc=$?
-	[ "$rc" = 0 ] || [ "$rc" = 1 ] && ok "unprivileged: runs (exit $rc)" || bad "unprivileged: exit $rc $(cat "$TMPD/u.err")"
+	# checks that could not run make the all-clear incomplete: exit 4, never 0
+	expect_eq "unprivileged: incomplete, exit 4 (not a silent all-clear)" "$rc" 4
 	pycheck "unprivileged: the skipped parts are said, not hidden" "$TMPD/u.json" "
 ck = {c['name']: c for c in doc['checks']}
 assert not ck['bind-sweep']['ok'] and 'CAP_NET_BIND_SERVICE' in ck['bind-sweep']['detail'], ck['bind-sweep']
 assert not ck['ebpf']['ok'], ck['ebpf']
+assert doc['complete'] is False and not ck['ebpf']['complete'], doc.get('complete')
 assert not [f for f in doc['findings'] if 'hidden' in f['kind'] and f['severity'] in ('medium', 'high')], doc['findings']"
+	ip netns exec "$L" setpriv --reuid 65534 --regid 65534 --clear-groups "$PORTSEC" hidden --no-probe >"$TMPD/u.txt" 2>/dev/null
+	head -1 "$TMPD/u.txt" | grep -q "^INCOMPLETE: could not be checked: .*ebpf" && ok "unprivileged: the first line says what could not be checked" || bad "unprivileged first line: $(head -1 "$TMPD/u.txt")"
 fi
 finish

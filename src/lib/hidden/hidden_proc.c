@@ -292,6 +292,7 @@ void h_processes(struct hctx *c)
 		}
 	}
 	k->findings = h_count_since(c, first);
+	k->partial = unreadable > 0 && geteuid() != 0;
 	h_check_done(k, true, t0, "%u socket-holding processes checked (%u unreadable)", checked,
 		     unreadable);
 }
@@ -448,6 +449,7 @@ void h_preload(struct hctx *c)
 	free(e.which);
 	free(e.pids);
 	k->findings = h_count_since(c, first);
+	k->partial = e.denied > 0 && geteuid() != 0;
 	h_check_done(k, true, t0,
 		     "/etc/ld.so.preload: %u entries; %zu process environments read (%u unreadable), %u with LD_PRELOAD/LD_AUDIT",
 		     entries, e.n, e.denied, with);

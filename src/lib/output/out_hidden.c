@@ -97,6 +97,8 @@ static void emit_json(struct ps_buf *b, const struct ps_hidden_report *r)
 		ps_json_obj_end(&j);
 	}
 	ps_json_arr_end(&j);
+	ps_json_key(&j, "complete");
+	ps_json_bool(&j, ps_hidden_complete(r));
 	ps_json_key(&j, "checks");
 	ps_json_arr_begin(&j);
 	for (size_t i = 0; i < r->nchecks; i++) {
@@ -106,6 +108,8 @@ static void emit_json(struct ps_buf *b, const struct ps_hidden_report *r)
 		ps_json_str(&j, k->name);
 		ps_json_key(&j, "ok");
 		ps_json_bool(&j, k->ok);
+		ps_json_key(&j, "complete");
+		ps_json_bool(&j, k->ok && !k->partial);
 		ps_json_key(&j, "ms");
 		ps_json_dbl(&j, k->ms);
 		ps_json_key(&j, "findings");
@@ -148,6 +152,15 @@ static void emit_table(struct ps_buf *b, const struct ps_hidden_report *r, const
 {
 	const struct ps_inventory *inv = r->inv;
 	const char *bold = o->color ? C_BOLD : "", *reset = o->color ? C_RESET : "";
+	if (!ps_hidden_complete(r)) {
+		/* the first line says it: "nothing found" proves nothing here */
+		ps_buf_puts(b, "INCOMPLETE: could not be checked:");
+		for (size_t i = 0, n = 0; i < r->nchecks; i++)
+			if (!r->checks[i].ok || r->checks[i].partial)
+				ps_buf_printf(b, "%s %s (%s)", n++ ? ";" : "", r->checks[i].name,
+					      r->checks[i].ok ? "part of it out of reach without root" : "failed");
+		ps_buf_puts(b, "\n");
+	}
 	ps_buf_printf(b, "%sportsec hidden%s: netns %llu%s%s%s, kernel %s: %zu checks in %.0f ms\n\n", bold,
 		      reset, (unsigned long long)r->netns_inode, inv->netns[0].name[0] ? " (" : "",
 		      inv->netns[0].name, inv->netns[0].name[0] ? ")" : "", r->kernel, r->nchecks, r->ms);
