@@ -65,7 +65,8 @@ static const char help[] =
 	"  --stats-every T     progress lines on stderr every T (on a TTY: a live line)\n"
 	"  --no-owners         do not look up which local process owns an open port\n"
 	"\n"
-	"Exit 0 when the scan ran, 2 for bad input, 3 on a runtime error, 4 when -sS\n"
+	"Exit 0 when the scan ran, 2 for bad input, 3 on a runtime error or when\n"
+	"interrupted (Ctrl-C, SIGTERM: what was found is still written), 4 when -sS\n"
 	"was asked for without CAP_NET_RAW.\n";
 
 static volatile sig_atomic_t g_stop;
@@ -716,6 +717,9 @@ int cmd_scan(struct cli *c, int argc, char **argv)
 		ps_out_scan(&b, json ? "json" : "normal", r, db, &m);
 		rc = cli_finish_stdout(c, &b);
 	}
+	/* interrupted: what was found is written, but the scan did not finish */
+	if (rc == EXIT_OK && r->stats.interrupted)
+		rc = EXIT_RUNTIME;
 free_r:
 	ps_scan_result_free(r);
 done:

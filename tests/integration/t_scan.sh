@@ -304,12 +304,16 @@ sleep 1.5
 kill -INT "$ipid"
 for _ in $(seq 1 50); do kill -0 "$ipid" 2>/dev/null || break; sleep 0.1; done
 wait "$ipid"; rc=$?
-expect_eq "Ctrl-C exit code" "$rc" 0
+expect_eq "Ctrl-C: exit 3 (the scan did not finish), not 0" "$rc" 3
 pyscan "Ctrl-C: what was found is written, marked interrupted" "$TMPD/int.json" "
 h = host('198.19.7.2')
 n = sum(h['counts'].values())
 assert doc['stats']['interrupted'] and 1000 < n < 65535, (n, doc['stats'])
 "
+grep -q 'exit="error" errormsg="interrupted' "$TMPD/int.xml" && ok "Ctrl-C: XML says exit=\"error\" with errormsg" || bad "Ctrl-C XML: $(grep -o '<finished[^>]*>' "$TMPD/int.xml")"
+if command -v xmllint >/dev/null && [ -r /usr/share/nmap/nmap.dtd ]; then
+	xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd "$TMPD/int.xml" 2>"$TMPD/intx.err" && ok "Ctrl-C: the partial XML is valid against nmap.dtd" || bad "Ctrl-C XML invalid: $(head -3 "$TMPD/intx.err")"
+fi
 grep -q interrupted "$TMPD/int.err" && grep -q '</nmaprun>' "$TMPD/int.xml" \
 	&& ok "Ctrl-C: a complete XML document of the partial scan" || bad "Ctrl-C: $(cat "$TMPD/int.err")"
 

@@ -347,8 +347,16 @@ static void xml(struct ps_buf *b, const struct ps_scan_result *r, const struct p
 	ps_buf_printf(b, "<runstats><finished time=\"%llu\"", (unsigned long long)end);
 	xml_attr(b, "timestr", ts);
 	xml_attr(b, "summary", sum);
-	ps_buf_printf(b, " elapsed=\"%.2f\" exit=\"success\"/><hosts up=\"%u\" down=\"%zu\" total=\"%zu\"/>\n",
-		      r->stats.elapsed_ms / 1000, r->hosts_up, r->nhosts - r->hosts_up, r->nhosts);
+	ps_buf_printf(b, " elapsed=\"%.2f\"", r->stats.elapsed_ms / 1000);
+	/* an interrupted scan is not a success (nmap.dtd: exit="error" errormsg) */
+	if (r->stats.interrupted) {
+		ps_buf_puts(b, " exit=\"error\"");
+		xml_attr(b, "errormsg", "interrupted (Ctrl-C or SIGTERM): results are what was found before the stop");
+	} else {
+		ps_buf_puts(b, " exit=\"success\"");
+	}
+	ps_buf_printf(b, "/><hosts up=\"%u\" down=\"%zu\" total=\"%zu\"/>\n", r->hosts_up, r->nhosts - r->hosts_up,
+		      r->nhosts);
 	ps_buf_puts(b, "</runstats>\n</nmaprun>\n");
 }
 
