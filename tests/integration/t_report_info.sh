@@ -65,6 +65,16 @@ expect_eq "list port 6379 port 631: both must hold, so none" "$(rows port 6379 p
 expect_eq "list port 1-10000 port 600-700: only 631" "$(in_ns list -tl -H port 1-10000 port 600-700 | awk '{print $5}')" "127.0.0.1:631"
 expect_eq "list scope loopback scope any: none" "$(rows scope loopback scope any)" 0
 expect_eq "list state listen state established (either, as ss)" "$(in_ns list -t -H state listen state established | wc -l)" "$(in_ns list -ta -H | grep -cE '^tcp +(listen|estab)')"
+# portsec in a child PID namespace (its own /proc): owners outside it are
+# "not visible (other PID namespace)", never "no owner"
+if command -v unshare >/dev/null; then
+	ip netns exec "$R" unshare --pid --fork --mount-proc "$PORTSEC" list -tl --json >"$TMPD/pidns.json" 2>/dev/null
+	pycheck "child PID namespace: the owner note says other-pid-namespace" "$TMPD/pidns.json" "
+r = [s for s in doc['sockets'] if s['local']['port'] == 6379]
+assert r and r[0]['owners'] == [] and r[0]['owner_note'] == 'other-pid-namespace', r"
+	ip netns exec "$R" unshare --pid --fork --mount-proc "$PORTSEC" --current-netns --no-color >"$TMPD/pidns.txt" 2>/dev/null
+	grep -q "6379/tcp .*owner not visible (other PID namespace)" "$TMPD/pidns.txt" && ok "child PID namespace: the report says so in words" || bad "child PID ns report: $(grep 6379 "$TMPD/pidns.txt")"
+fi
 # hostile process names: control bytes never reach the terminal (ps shows '?')
 mkns E escape
 start_fix "$E" tcp-listen:0.0.0.0:6380 "masq:$(printf 'x\033[2Jevil')"

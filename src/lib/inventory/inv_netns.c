@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -96,9 +97,23 @@ int ps_netns_open_fd(const struct ps_inventory *inv, uint32_t idx, const char *p
 	return fd;
 }
 
+/* the initial PID namespace's inode (PROC_PID_INIT_INO, include/linux/proc_ns.h) */
+#define PID_INIT_INO 0xEFFFFFFCull
+
 bool ps_netns_child_pidns(const char *proc_root)
 {
 	char path[128], buf[4096];
+	/* our PID namespace is not the initial one: other processes may own
+	 * sockets we cannot see.  With a /proc mounted for a child namespace,
+	 * NSpid shows one level only, so the namespace link decides first. */
+	snprintf(path, sizeof path, "%s/self/ns/pid", proc_root);
+	ssize_t n = readlink(path, buf, sizeof buf - 1);
+	if (n > 5) {
+		buf[n] = 0;
+		const char *br = strchr(buf, '[');
+		if (br && strtoull(br + 1, NULL, 10) != PID_INIT_INO)
+			return true;
+	}
 	snprintf(path, sizeof path, "%s/self/status", proc_root);
 	if (ps_read_small_at(AT_FDCWD, path, buf, sizeof buf) <= 0)
 		return false;

@@ -47,6 +47,10 @@ static const char *scope_words(const struct ps_socket *s)
 
 static void owners_text(struct ps_buf *b, const struct ps_inventory *inv, const struct ps_socket *s)
 {
+	if (!s->owner_count && s->owner_note == PS_ON_OTHER_PIDNS) {
+		ps_buf_puts(b, "owner not visible (other PID namespace)");
+		return;
+	}
 	if (!s->owner_count) {
 		const char *n = ps_owner_note_name(s->owner_note);
 		ps_buf_printf(b, "no visible owner%s%s%s", n ? " (" : "", n ? n : "", n ? ")" : "");
