@@ -6,6 +6,8 @@
 
 /* a copy of the buffer's text in the arena ("" when empty) */
 char *as_strbuf(struct ps_arena *ar, const struct ps_buf *b);
+#include <stdarg.h>
+char *as_vprintf(struct ps_arena *ar, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 char *as_printf(struct ps_arena *ar, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* reach of one row (exposure, families, verdicts, text) */
 void as_reach_row(struct ps_arena *ar, const struct ps_fw_ruleset *rs, const struct ps_socket *s,

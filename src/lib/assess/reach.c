@@ -15,19 +15,23 @@ char *as_strbuf(struct ps_arena *ar, const struct ps_buf *b)
 	return ps_arena_strndup(ar, b->data ? b->data : "", b->data ? b->len : 0);
 }
 
+char *as_vprintf(struct ps_arena *ar, const char *fmt, va_list ap)
+{
+	va_list aq;
+	va_copy(aq, ap);
+	int n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	char *s = ps_arena_alloc(ar, (size_t)(n < 0 ? 0 : n) + 1);
+	if (s)
+		vsnprintf(s, (size_t)(n < 0 ? 0 : n) + 1, fmt, ap);
+	return s;
+}
+
 char *as_printf(struct ps_arena *ar, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		n = 0;
-	char *s = ps_arena_alloc(ar, (size_t)n + 1);
-	if (!s)
-		return NULL;
-	va_start(ap, fmt);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	char *s = as_vprintf(ar, fmt, ap);
 	va_end(ap);
 	return s;
 }

@@ -61,12 +61,8 @@ add(struct ps_assessment *a, const char *id, int sev, const struct ps_listener *
 	f->sock = -1;
 	va_list ap;
 	va_start(ap, fmt);
-	char tmp[512];
-	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	f->summary = as_vprintf(a->arena, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		n = 0;
-	f->summary = ps_arena_strndup(a->arena, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 	f->remediation = fix ? ps_arena_strndup(a->arena, fix, strlen(fix)) : NULL;
 	if (l) {
 		const struct ps_socket *s = &a->inv->socks[l->first];
