@@ -56,6 +56,7 @@ struct ps_hidden_report {
 	struct ps_check checks[PS_HIDDEN_MAX_CHECKS];
 	size_t nchecks;
 	unsigned by_severity[4];
+	bool complete;                   /* ps_hidden_complete(), set by ps_hidden_run */
 	double ms;
 	char kernel[65];
 	uint64_t netns_inode;

@@ -126,6 +126,8 @@ struct ps_socket {
 	uint8_t owner_note;   /* enum ps_owner_note */
 	uint8_t pkt_type;     /* packet sockets: SOCK_RAW or SOCK_DGRAM */
 	bool has_filter;      /* packet: a filter is attached (even if not readable) */
+	bool tw_mini;         /* a time-wait mini-socket (the kernel's timewait timer runs),
+			       * whatever its substate: TIME-WAIT or an orphaned FIN-WAIT-2 */
 	uint8_t laddr[16], raddr[16];
 };
 

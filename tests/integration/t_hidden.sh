@@ -33,6 +33,33 @@ exit_ok() {
 	expect_eq "$1" "$3" "$want"
 }
 
+# ---- 0. connection churn on an ordinary server: half-closed, orphaned FIN-WAIT-2
+# (time-wait mini-sockets with substate FIN_WAIT2), close-wait children never
+# accepted, time-wait, next to dual-stack listeners.  The kernel's own counters
+# (sockstat "tw") must match what portsec lists: no medium or high finding. ----
+mkns W churn
+start_bg "$W" python3 -c '
+import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 6001)); s.listen(64)   # never accepts
+d = socket.socket(socket.AF_INET6); d.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+d.bind(("::", 6002)); d.listen(64)
+print("ready", flush=True); time.sleep(120)'
+for round in 1 2 3; do
+	ip netns exec "$W" bash -c 'for p in 6001 6001 6002 6002; do exec 3<>/dev/tcp/127.0.0.1/$p; exec 3<&-; done; exec 3<>/dev/tcp/::1/6002; exec 3<&-' 2>/dev/null
+	tw=$(ip netns exec "$W" awk '/^TCP:/ {for (i = 1; i < NF; i++) if ($i == "tw") print $(i + 1)}' /proc/net/sockstat)
+	ip netns exec "$W" "$PORTSEC" hidden --json >"$TMPD/w.json" 2>/dev/null
+	pycheck "churn round $round ($tw time-wait mini-sockets per sockstat): no medium/high finding, counters agree" "$TMPD/w.json" "
+bad = [(f['kind'], f['summary']) for f in doc['findings'] if f['severity'] in ('medium', 'high')]
+assert not bad, bad
+ck = {c['name']: c for c in doc['checks']}
+assert ck['counters']['ok'] and ' 0 mismatched' in ck['counters']['detail'], ck['counters']
+assert int('$tw') >= 2"
+done
+ip netns exec "$W" "$PORTSEC" list -ta --json >"$TMPD/wl.json" 2>/dev/null
+pycheck "orphaned FIN-WAIT-2 rows are time-wait mini-sockets: owner note time-wait, not orphan" "$TMPD/wl.json" "
+fw = [s for s in doc['sockets'] if s['state'] == 'fin-wait-2']
+assert fw and all(s['owner_note'] == 'time-wait' for s in fw), [(s['local'], s['owner_note']) for s in fw]"
+
 # ---- 1. legitimate cases: no false alarms ----
 mkns L legit
 start_fix "$L" tcp-listen:0.0.0.0:8080 tcp-listen:127.0.0.1:8088 tcp6only-listen:[::]:8081 \

@@ -115,6 +115,9 @@ static void test_port_explained(void **st)
 	row(inv, PS_PROTO_TCP, AF_INET6, "2001:db8::1", 85, 0, PS_ST_LISTEN);
 	row(inv, PS_PROTO_UDP, AF_INET, "0.0.0.0", 53, -1, PS_ST_CLOSE);
 	row(inv, PS_PROTO_TCP, AF_INET, "127.0.0.1", 9100, -1, PS_ST_TIME_WAIT);
+	/* a client's FIN-WAIT-2 mini-socket on [::1] (connected, not v6-only) */
+	row(inv, PS_PROTO_TCP, AF_INET6, "::1", 51998, -1, PS_ST_FIN_WAIT2);
+	inv->socks[inv->nsocks - 1].tw_mini = true;
 	/* v4 space */
 	assert_true(ps_port_explained(inv, PS_PROTO_TCP, 80, false, 0));
 	assert_false(ps_port_explained(inv, PS_PROTO_TCP, 80, true, 0));
@@ -131,6 +134,8 @@ static void test_port_explained(void **st)
 	assert_false(ps_port_explained(inv, PS_PROTO_TCP, 53, false, 0)); /* other protocol */
 	assert_false(ps_port_explained(inv, PS_PROTO_UDP, 53, false, 1)); /* other netns */
 	assert_true(ps_port_explained(inv, PS_PROTO_TCP, 9100, false, 0)); /* time-wait holds it */
+	assert_true(ps_port_explained(inv, PS_PROTO_TCP, 51998, false, 0)); /* 127.0.0.6 placeholder */
+	assert_true(ps_port_explained(inv, PS_PROTO_TCP, 51998, true, 0));
 	assert_false(ps_port_explained(inv, PS_PROTO_TCP, 31337, false, 0));
 	ps_inventory_free(inv);
 }

@@ -577,7 +577,9 @@ static void count_rows(const struct ps_inventory *inv, uint32_t ns, struct count
 			continue;
 		bool v6 = s->family == AF_INET6;
 		if (s->proto == PS_PROTO_TCP && (s->sources & PS_SRC_SOCKDIAG)) {
-			if (s->state == PS_ST_TIME_WAIT) {
+			/* sockstat's "tw" counts every time-wait mini-socket, also
+			 * those whose substate is FIN-WAIT-2 (an orphaned close) */
+			if (s->state == PS_ST_TIME_WAIT || s->tw_mini) {
 				n->tw++;
 				continue;
 			}
@@ -730,7 +732,7 @@ static void explain_port(struct hctx *c, uint8_t proto, uint16_t port)
 			continue;
 		n++;
 		bound += s->state == PS_ST_BOUND_INACTIVE;
-		tw += s->state == PS_ST_TIME_WAIT;
+		tw += s->state == PS_ST_TIME_WAIT || s->tw_mini;
 		listen += s->state == PS_ST_LISTEN;
 		if (s->family == AF_INET6 && ps_addr_is_any(AF_INET6, s->laddr)) {
 			v6only += s->v6only == 1;
@@ -1042,6 +1044,7 @@ int ps_hidden_run(const struct ps_hidden_opts *o, struct ps_hidden_report **out)
 	free(c.idx2);
 	free(c.fdsocks);
 	r->ms = h_now_ms() - t0;
+	r->complete = ps_hidden_complete(r);
 	*out = r;
 	return PS_OK;
 }

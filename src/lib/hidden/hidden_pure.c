@@ -139,6 +139,15 @@ bool ps_port_explained(const struct ps_inventory *inv, uint8_t proto, uint16_t p
 			 * unless IPV6_V6ONLY (unknown counts as dual-stack) */
 			if (!v6_space && (mapped_v4(s->laddr) || (any && s->v6only != 1)))
 				return true;
+			/* a connected (or time-wait) IPv6 socket without IPV6_V6ONLY on a
+			 * specific address: tcp_v6_connect gives it the placeholder IPv4
+			 * address 127.0.0.6, which an IPv4 wildcard bind (the sweep's
+			 * probe) collides with; a bound listener there does not (measured:
+			 * bash's /dev/tcp/::1 client leaves such a FIN-WAIT-2 mini-socket) */
+			bool connected = s->tw_mini || (s->state != PS_ST_LISTEN && s->state != PS_ST_BOUND_INACTIVE &&
+							s->state != PS_ST_CLOSE);
+			if (!v6_space && !any && connected && s->v6only != 1)
+				return true;
 		}
 	}
 	return false;

@@ -437,7 +437,7 @@ int ps_walk_join(struct ps_walk *w, struct ps_inventory *inv)
 			s->owner_note = PS_ON_NONE;
 			continue;
 		}
-		if (s->proto == PS_PROTO_TCP && s->state == PS_ST_TIME_WAIT)
+		if (s->proto == PS_PROTO_TCP && (s->state == PS_ST_TIME_WAIT || s->tw_mini))
 			s->owner_note = PS_ON_TIME_WAIT;
 		else if (s->inode == 0)
 			s->owner_note = PS_ON_ORPHAN;

@@ -96,12 +96,13 @@ static int parse_inet_line(struct ps_inventory *inv, uint32_t ns, uint8_t proto,
 		return PS_ERR_INVAL;
 	uint8_t la[16] = {0}, ra[16] = {0};
 	uint16_t lp, rp;
-	uint64_t st, uid, ino, txq, rxq;
+	uint64_t st, uid, ino, txq, rxq, tr;
 	if (!parse_endpoint(tok[1], tl[1], family, la, &lp) ||
 	    !parse_endpoint(tok[2], tl[2], family, ra, &rp) || !hexval(tok[3], tl[3], &st) ||
 	    tl[4] != 17 || tok[4][8] != ':' || !hexval(tok[4], 8, &txq) ||
 	    !hexval(tok[4] + 9, 8, &rxq) || !decval(tok[7], tl[7], &uid) ||
-	    !decval(tok[9], tl[9], &ino) || uid > UINT32_MAX)
+	    !decval(tok[9], tl[9], &ino) || uid > UINT32_MAX || tl[5] < 3 || tok[5][2] != ':' ||
+	    !hexval(tok[5], 2, &tr))
 		return PS_ERR_INVAL;
 	struct ps_socket *s = ps_inventory_add_socket(inv);
 	if (!s)
@@ -119,6 +120,8 @@ static int parse_inet_line(struct ps_inventory *inv, uint32_t ns, uint8_t proto,
 	s->uid = (uint32_t)uid;
 	s->inode = ino;
 	s->sources = PS_SRC_PROCFS;
+	/* "tr" 3: the timewait timer (get_timewait4_sock), whatever the substate */
+	s->tw_mini = proto == PS_PROTO_TCP && tr == 3;
 	if (proto == PS_PROTO_RAW)
 		s->protocol = lp;
 	return PS_OK;

@@ -44,6 +44,9 @@ static int parse_inet(struct ps_inventory *inv, uint32_t ns, uint8_t proto,
 	s->wqueue = m->idiag_wqueue;
 	s->uid = m->idiag_uid;
 	s->inode = m->idiag_inode;
+	/* inet_twsk_diag_fill reports timer 3 for every time-wait mini-socket;
+	 * its state is the substate (FIN-WAIT-2 for an orphaned close) */
+	s->tw_mini = proto == PS_PROTO_TCP && m->idiag_timer == 3;
 	s->sources = PS_SRC_SOCKDIAG;
 	if (proto == PS_PROTO_RAW)
 		s->protocol = s->lport;

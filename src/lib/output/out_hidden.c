@@ -98,7 +98,7 @@ static void emit_json(struct ps_buf *b, const struct ps_hidden_report *r)
 	}
 	ps_json_arr_end(&j);
 	ps_json_key(&j, "complete");
-	ps_json_bool(&j, ps_hidden_complete(r));
+	ps_json_bool(&j, r->complete);
 	ps_json_key(&j, "checks");
 	ps_json_arr_begin(&j);
 	for (size_t i = 0; i < r->nchecks; i++) {
@@ -152,7 +152,7 @@ static void emit_table(struct ps_buf *b, const struct ps_hidden_report *r, const
 {
 	const struct ps_inventory *inv = r->inv;
 	const char *bold = o->color ? C_BOLD : "", *reset = o->color ? C_RESET : "";
-	if (!ps_hidden_complete(r)) {
+	if (!r->complete) {
 		/* the first line says it: "nothing found" proves nothing here */
 		ps_buf_puts(b, "INCOMPLETE: could not be checked:");
 		for (size_t i = 0, n = 0; i < r->nchecks; i++)
