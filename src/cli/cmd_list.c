@@ -189,6 +189,7 @@ int cmd_list(struct cli *c, int argc, char **argv)
 	bool listening = false, all = false, procs = false, extended = false, header = true;
 	bool have_states = false, all_netns = false;
 	const char *format = "table";
+	bool format_given = false;
 	/* "port -1" would reach getopt as an option: catch negative filter values first */
 	static const char *const takes_value[] = {"port", "sport", "dport", "pid", "user", "uid",
 						  "=", "==", "eq"};
@@ -238,13 +239,18 @@ int cmd_list(struct cli *c, int argc, char **argv)
 			else
 				return cli_usage(c, "invalid --source '%s' (sockdiag, procfs or both)", optarg);
 			break;
-		case O_JSON: format = "json"; break;
-		case O_JSONL: format = "jsonl"; break;
-		case O_FORMAT:
-			if (!ps_list_format_by_name(optarg))
+		case O_JSON:
+		case O_JSONL:
+		case O_FORMAT: {
+			const char *want = ch == O_JSON ? "json" : ch == O_JSONL ? "jsonl" : optarg;
+			if (ch == O_FORMAT && !ps_list_format_by_name(optarg))
 				return cli_usage(c, "unknown format '%s' (table, json, jsonl)", optarg);
-			format = optarg;
+			if (format_given && strcmp(format, want) != 0)
+				return cli_usage(c, "output formats exclude each other: %s and %s", format, want);
+			format = want;
+			format_given = true;
 			break;
+		}
 		case O_NOCOLOR: c->color = false; break;
 		case 'h': cli_print(help); return EXIT_OK;
 		case ':': return cli_usage(c, "option '%s' needs a value", argv[optind - 1]);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -121,6 +122,8 @@ static int add_token(struct tgt_ctx *x, struct ps_targets *t, const char *tok, b
 {
 	struct ps_target_spec s;
 	int rc = ps_target_spec_parse(tok, &s);
+	if (rc == PS_ERR_RANGE && !strchr(tok, '/') && !strchr(tok, ':'))
+		return cli_usage(x->c, "bad target '%s': an IPv4 octet is out of range (0-255)", tok);
 	if (rc == PS_ERR_RANGE)
 		return cli_usage(x->c, "target '%s' is too large (IPv4 /8 or longer, IPv6 /104 or longer)", tok);
 	if (rc != PS_OK)
@@ -198,6 +201,14 @@ static int read_list(struct tgt_ctx *x, struct ps_targets *t, const char *path, 
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
 	if (!f)
 		return cli_usage(x->c, "cannot read target file '%s' (%s)", path, strerror(errno));
+	/* a directory opens, then reads as nothing: refuse it rather than scan
+	 * (or exclude) nothing silently */
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (f != stdin)
+			fclose(f);
+		return cli_usage(x->c, "target file '%s' is a directory", path);
+	}
 	char line[1024];
 	int rc = 0;
 	unsigned lines = 0;

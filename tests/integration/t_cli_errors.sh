@@ -37,6 +37,12 @@ check "nosuchservice" info nosuchservice
 check "which port" info
 check "'-q'" info -q 22
 check "frobnicate" frobnicate
+check "exclude each other" list --json --jsonl
+check "exclude each other" list --jsonl --format table
+check "is a directory" scan --excludefile / 127.0.0.1
+check "is a directory" scan -iL /tmp
+check "out of range (0-255)" scan 198.18.50.300
+check "too large" scan 198.0.0.0/7
 # an option whose value is missing, or is another option, is refused (never taken as the value)
 check "needs a value" list -N
 check "needs a value" list --netns
