@@ -278,6 +278,10 @@ struct ps_finding {
 	size_t nevidence;
 };
 
+/* one more finding at the end of (*v, *n, *cap), zeroed but for its id,
+ * severity and sock = -1; NULL when out of memory */
+struct ps_finding *ps_finding_push(struct ps_finding **v, size_t *n, size_t *cap, const char *kind, int sev);
+
 /* ---- the outside view: port states and reasons (nmap's words) ---- */
 enum ps_pstate {
 	PS_PST_NONE = 0,       /* not decided yet */

@@ -52,13 +52,9 @@ __attribute__((format(printf, 6, 7))) static struct ps_finding *
 add(struct ps_assessment *a, const char *id, int sev, const struct ps_listener *l, const char *fix,
     const char *fmt, ...)
 {
-	struct ps_finding *f = PS_VEC_PUSH(a->findings, a->nfindings, a->findings_cap);
+	struct ps_finding *f = ps_finding_push(&a->findings, &a->nfindings, &a->findings_cap, id, sev);
 	if (!f)
 		return NULL;
-	memset(f, 0, sizeof *f);
-	f->kind = id;
-	f->severity = (uint8_t)sev;
-	f->sock = -1;
 	va_list ap;
 	va_start(ap, fmt);
 	f->summary = as_vprintf(a->arena, fmt, ap);

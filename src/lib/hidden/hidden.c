@@ -68,19 +68,9 @@ struct ps_finding *h_add(struct hctx *c, const char *kind, int sev, const char *
 	if (sev == PS_SEV_INFO && !c->o->verbose)
 		return NULL;
 	struct ps_hidden_report *r = c->r;
-	if (r->nfindings == r->cap) {
-		size_t nc = r->cap ? r->cap * 2 : 32;
-		struct ps_finding *nf = realloc(r->findings, nc * sizeof *nf);
-		if (!nf)
-			return NULL;
-		r->findings = nf;
-		r->cap = nc;
-	}
-	struct ps_finding *f = &r->findings[r->nfindings++];
-	memset(f, 0, sizeof *f);
-	f->kind = kind;
-	f->severity = (uint8_t)sev;
-	f->sock = -1;
+	struct ps_finding *f = ps_finding_push(&r->findings, &r->nfindings, &r->cap, kind, sev);
+	if (!f)
+		return NULL;
 	va_list ap;
 	va_start(ap, fmt);
 	f->summary = vfmt(c->inv, fmt, ap);

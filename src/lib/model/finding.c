@@ -1,6 +1,8 @@
 /* finding.c - names of the model's enums: severities, views, and the outside
  * view's port states and reasons */
 
+#include <string.h>
+
 #include "portsec/ps_model.h"
 
 const char *ps_severity_name(int sev)
@@ -54,3 +56,17 @@ const char *ps_reason_name(unsigned r)
 	return r < PS_RS_MAX && rs_names[r] ? rs_names[r] : "unknown";
 }
 
+
+struct ps_finding *ps_finding_push(struct ps_finding **v, size_t *n, size_t *cap, const char *kind, int sev)
+{
+	struct ps_finding *arr = *v;
+	struct ps_finding *f = PS_VEC_PUSH(arr, *n, *cap);
+	*v = arr;
+	if (!f)
+		return NULL;
+	memset(f, 0, sizeof *f);
+	f->kind = kind;
+	f->severity = (uint8_t)sev;
+	f->sock = -1;
+	return f;
+}
