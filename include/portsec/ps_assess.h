@@ -168,4 +168,20 @@ int ps_assess_fw_doc(const struct ps_fw_ruleset *rs, const struct ps_fw_own *own
 		     const struct ps_fw_verdict *verdicts, const struct ps_inventory *inv, struct ps_fw_doc *out);
 void ps_fw_doc_free(struct ps_fw_doc *d);
 
+/* the result of open/close/enable/disable/rules delete as a document */
+struct ps_fw_change_doc {
+	bool dry_run, applied, forced, nothing;
+	const char *refused;    /* why it was refused (not forced), or NULL */
+	char **removed, **added; /* entry texts ("8080/tcp ALLOW from anywhere") */
+	size_t nremoved, nadded;
+	int set_policy;         /* -1 unchanged, 0 deny, 1 accept */
+	bool default_deny;      /* after the change */
+	const char *nft;        /* the transaction ("" when nothing changes) */
+	const char *persisted;  /* the file written, or NULL */
+	const char *error;      /* nftables' or the persistence error, or NULL */
+	struct ps_arena *arena;
+};
+int ps_assess_fw_change(const struct ps_fw_plan *plan, struct ps_fw_change_doc *d);
+void ps_fw_change_doc_free(struct ps_fw_change_doc *d);
+
 #endif

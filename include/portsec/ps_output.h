@@ -18,16 +18,6 @@ struct ps_out_opts {
 	bool verbose;    /* info/report: explain more */
 };
 
-/* a socket-list formatter (plug-in point: table, json, jsonl) */
-struct ps_list_format {
-	const char *name;
-	const char *help;
-	int (*emit)(struct ps_buf *b, const struct ps_inventory *inv, const bool *keep,
-		    const struct ps_svcdb *db, const struct ps_out_opts *o);
-};
-const struct ps_list_format *ps_list_format_by_name(const char *name);
-const struct ps_list_format *const *ps_list_formats(void);
-
 /* `portsec info`: what a port is, what Linux does with it here, who holds it */
 struct ps_info_query {
 	uint16_t port;
@@ -72,6 +62,47 @@ struct ps_scan_meta {
 int ps_out_scan(struct ps_buf *b, const char *format, const struct ps_scan_result *r, const struct ps_svcdb *db,
 		const struct ps_scan_meta *m);
 void ps_out_scan_xml_head(struct ps_buf *b, const struct ps_scan_result *r, const struct ps_scan_meta *m);
+int ps_out_fw_change(struct ps_buf *b, bool json, const struct ps_fw_change_doc *d, const struct ps_out_opts *o);
+
+/* ---- the formatter registry: every view's formats behind one ops table ---- */
+enum ps_out_view {
+	PS_VIEW_LIST,      /* list: table, json, jsonl */
+	PS_VIEW_INFO,      /* info: text, json */
+	PS_VIEW_REPORT,    /* the host report: text, json */
+	PS_VIEW_RULES,     /* rules: text, json */
+	PS_VIEW_FW_CHANGE, /* open/close/enable/disable: text, json */
+	PS_VIEW_HIDDEN,    /* hidden: text, json */
+	PS_VIEW_SCAN,      /* scan: normal, xml, grepable, jsonl, json */
+	PS_VIEW_MAX
+};
+/* what a view's formatters read (each view fills its own fields) */
+struct ps_out_doc {
+	const struct ps_inventory *inv;   /* list */
+	const bool *keep;                 /* list: rows shown (NULL: all) */
+	const struct ps_svcdb *db;        /* list, info, report, scan */
+	const struct ps_info_query *q;    /* info */
+	size_t nq;
+	const struct ps_port_sysctls *sys; /* info */
+	const struct ps_assessment *a;    /* info, report */
+	const struct ps_report_ctx *ctx;  /* report */
+	const struct ps_fw_doc *rules;    /* rules */
+	const struct ps_fw_change_doc *change; /* fw change */
+	const struct ps_hidden_report *hidden; /* hidden */
+	const struct ps_scan_result *scan; /* scan */
+	const struct ps_scan_meta *meta;  /* scan */
+};
+struct ps_formatter {
+	enum ps_out_view view;
+	const char *name; /* "text", "json", "table", "xml"... */
+	const char *help;
+	int (*emit)(struct ps_buf *b, const struct ps_out_doc *d, const struct ps_out_opts *o);
+};
+/* every formatter; the list ends with an entry whose name is NULL */
+const struct ps_formatter *ps_formatters(void);
+const struct ps_formatter *ps_formatter_find(enum ps_out_view v, const char *name);
+/* format d as view v in format name; PS_ERR_INVAL for a format the view lacks */
+int ps_out_emit(struct ps_buf *b, enum ps_out_view v, const char *name, const struct ps_out_doc *d,
+		const struct ps_out_opts *o);
 
 
 #endif

@@ -1,9 +1,11 @@
 /* cli.h - the thin CLI: command table, shared helpers, exit codes */
 #ifndef PS_CLI_H
 #define PS_CLI_H
+#include <stdarg.h>
 #include <stdbool.h>
 
 #include "portsec/portsec.h"
+#include "cli_opt.h"
 
 enum {
 	EXIT_OK = 0,
@@ -15,10 +17,14 @@ enum {
 
 struct cli {
 	const char *cmd;  /* "list", "info", ... (for messages) */
+	const struct cli_spec *spec; /* the command's option table */
 	bool color;       /* stdout is a TTY and NO_COLOR unset */
 	bool no_color;    /* --no-color given */
 };
 
+extern const struct cli_spec cli_list_spec, cli_info_spec, cli_report_spec, cli_hidden_spec, cli_scan_spec,
+	cli_open_spec, cli_close_spec, cli_enable_spec, cli_disable_spec, cli_rules_spec, cli_restore_spec,
+	cli_help_spec, cli_top_spec;
 int cmd_list(struct cli *c, int argc, char **argv);
 int cmd_info(struct cli *c, int argc, char **argv);
 int cmd_report(struct cli *c, int argc, char **argv);
@@ -33,6 +39,7 @@ int cmd_restore(struct cli *c, int argc, char **argv);
 
 /* "portsec CMD: message" on stderr; returns EXIT_USAGE */
 int cli_usage(const struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cli_vusage(const struct cli *c, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 int cli_fail(const struct cli *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* ps_buf sink writing to stdout */
 void cli_buf_stdout(struct ps_buf *b);
@@ -56,11 +63,5 @@ void cli_read_firewall(struct ps_fw_ruleset *rs, struct ps_assess_opts *o);
 bool cli_looks_like_option(const char *v);
 /* s, or its first cap-4 characters and "..." in tmp */
 const char *cli_cut(const char *s, char *tmp, size_t cap);
-struct option;
-/* before getopt: every option that takes a value has one, and it is not an
- * option (`--iface --dry-run` is refused, never taken as a name); exit 2 */
-int cli_check_values(const struct cli *c, int argc, char **argv, const char *shortopts,
-		     const struct option *longopts);
-/* common option: -h/--help text printer */
-void cli_print(const char *text);
+int cmd_help(struct cli *c, int argc, char **argv);
 #endif

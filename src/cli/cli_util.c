@@ -8,8 +8,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <getopt.h>
-
 #include "cli.h"
 
 __attribute__((format(printf, 2, 0))) static void vmsg(const struct cli *c, const char *fmt, va_list ap)
@@ -27,6 +25,12 @@ int cli_usage(const struct cli *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vmsg(c, fmt, ap);
 	va_end(ap);
+	return EXIT_USAGE;
+}
+
+int cli_vusage(const struct cli *c, const char *fmt, va_list ap)
+{
+	vmsg(c, fmt, ap);
 	return EXIT_USAGE;
 }
 
@@ -111,11 +115,6 @@ int cli_bad_port(const struct cli *c, const char *what, const char *s, int err)
 	return cli_usage(c, "invalid %s '%s': expected PORT, PORT/tcp, PORT/udp or LOW-HIGH (decimal)", what, s);
 }
 
-void cli_print(const char *text)
-{
-	fputs(text, stdout);
-}
-
 struct uid_find {
 	const char *name;
 	uint32_t uid;
@@ -182,46 +181,4 @@ const char *cli_cut(const char *s, char *tmp, size_t cap)
 		return s;
 	snprintf(tmp, cap, "%.*s...", (int)(cap - 4), s);
 	return tmp;
-}
-
-int cli_check_values(const struct cli *c, int argc, char **argv, const char *shortopts,
-		     const struct option *longopts)
-{
-	char t1[80], t2[80];
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "--") == 0)
-			break;
-		bool takes = false, attached = false;
-		if (a[0] == '-' && a[1] == '-' && a[2]) {
-			const char *eq = strchr(a + 2, '=');
-			size_t n = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
-			for (const struct option *o = longopts; o->name; o++)
-				if (strlen(o->name) == n && strncmp(o->name, a + 2, n) == 0) {
-					takes = o->has_arg == required_argument;
-					attached = eq != NULL;
-					if (takes && eq && !eq[1])
-						return cli_usage(c, "option '--%s' needs a value", o->name);
-				}
-		} else if (a[0] == '-' && a[1] && a[1] != '-' && !cli_is_negative_number(a)) {
-			/* bundled short flags: the first that takes a value ends the bundle */
-			for (const char *p = a + 1; *p; p++) {
-				const char *k = strchr(shortopts, *p);
-				if (k && k[1] == ':') {
-					takes = true;
-					attached = p[1] != 0;
-					break;
-				}
-			}
-		}
-		if (!takes || attached)
-			continue;
-		if (i + 1 >= argc)
-			return cli_usage(c, "option '%s' needs a value", cli_cut(a, t1, sizeof t1));
-		if (cli_looks_like_option(argv[i + 1]))
-			return cli_usage(c, "option '%s' needs a value ('%s' is an option, not a value)",
-					 cli_cut(a, t1, sizeof t1), cli_cut(argv[i + 1], t2, sizeof t2));
-		i++;
-	}
-	return EXIT_OK;
 }

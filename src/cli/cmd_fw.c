@@ -3,7 +3,6 @@
  * the ruleset and the running SSH session before anything changes. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -14,10 +13,31 @@
 
 #include "cli.h"
 
-static const char help_open[] =
-	"usage: portsec open|close PORTSPEC... [--from CIDR] [--iface IF] [--dry-run] [--runtime]\n"
-	"                                      [--force] [--json]\n"
-	"\n"
+enum { O_DRY = 1, O_RUNTIME, O_FORCE, O_FROM, O_IFACE };
+
+#define OPT_DRY {O_DRY, 0, "dry-run", CLI_A_NONE, NULL, "print exactly what would change; change nothing", NULL, 0, 0, 0}
+#define OPT_RUNTIME                                                                                              \
+	{O_RUNTIME, 0, "runtime", CLI_A_NONE, NULL, "do not write the persistent ruleset (/etc/portsec/firewall.nft)", \
+	 NULL, 0, 0, 0}
+#define OPT_FORCE {O_FORCE, 0, "force", CLI_A_NONE, NULL, "change even when a check refuses", NULL, 0, 0, 0}
+#define OPT_END {0, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 0}
+
+static const struct cli_opt open_opts[] = {
+	{O_FROM, 0, "from", CLI_A_CIDR, "CIDR", "only from this source network (198.18.0.0/24, 2001:db8::/32)", NULL, 0,
+	 0, 0},
+	{O_IFACE, 0, "iface", CLI_A_IFACE, "IF", "only on this input interface", NULL, 0, 0, 0},
+	OPT_DRY,
+	OPT_RUNTIME,
+	OPT_FORCE,
+	OPT_END,
+};
+static const struct cli_opt change_opts[] = {OPT_DRY, OPT_RUNTIME, OPT_FORCE, OPT_END};
+static const struct cli_opt restore_opts[] = {
+	{O_DRY, 0, "dry-run", CLI_A_NONE, NULL, "have nftables check the file; load nothing", NULL, 0, 0, 0},
+	OPT_END,
+};
+
+static const char open_desc[] =
 	"Let traffic in to a port, or shut it out, in portsec's own nftables table\n"
 	"(table inet portsec, IPv4 and IPv6), in one atomic transaction.  PORTSPEC is\n"
 	"22/tcp, 53/udp, 53 (tcp and udp), 8000:8100/tcp, 22,80,443/tcp or a service name.\n"
@@ -25,41 +45,78 @@ static const char help_open[] =
 	"for the port and, unless default-deny is on (`portsec enable`), adds a deny.\n"
 	"Refused (exit 1, nothing changed) when another table would still drop what\n"
 	"you open, when the port is DNAT'ed past input filtering, or when closing it\n"
-	"would cut the running SSH session; --force overrides.\n"
-	"\n"
-	"      --from CIDR   only from this source network (198.18.0.0/24, 2001:db8::/32)\n"
-	"      --iface IF    only on this input interface\n"
-	"      --dry-run     print exactly what would change; change nothing\n"
-	"      --runtime     do not write the persistent ruleset (/etc/portsec/firewall.nft)\n"
-	"      --force       change even when a check refuses\n"
-	"      --json        one JSON document\n";
+	"would cut the running SSH session; --force overrides.";
+static const char fw_exit[] = "Exit 0 when changed (or nothing to change), 1 when refused, 2 for bad input,\n"
+			      "3 when nftables failed, 4 without CAP_NET_ADMIN.";
 
-static const char help_rules[] =
-	"usage: portsec rules [--json] [-v]\n"
-	"       portsec rules delete N [--dry-run] [--runtime] [--force] [--json]\n"
-	"       portsec enable|disable [--dry-run] [--runtime] [--force] [--json]\n"
-	"       portsec restore [FILE]\n"
-	"\n"
-	"rules: portsec's rules, numbered, each with its effective verdict through the\n"
-	"whole ruleset (every table on the input path), and the other firewall managers.\n"
-	"enable: default-deny for incoming traffic (loopback, replies, ICMP essentials\n"
-	"and the opened ports allowed); refused without an allow for the running SSH\n"
-	"session.  disable: back to default-accept.  restore: load the persistent\n"
-	"ruleset (the systemd unit portsec-firewall.service runs this at boot).\n";
+const struct cli_spec cli_open_spec = {
+	.name = "open",
+	.usage = "PORTSPEC... [--from CIDR] [--iface IF] [--dry-run] [--runtime] [--force] [--json]",
+	.summary = "let traffic in to a port (portsec's nftables table, atomic, persistent)",
+	.description = open_desc,
+	.opts = open_opts,
+	.common = CLI_C_JSON | CLI_C_COLOR,
+	.footer = fw_exit,
+	.fn = cmd_open,
+};
 
-enum { O_JSON = 256, O_DRY, O_RUNTIME, O_FORCE, O_FROM, O_IFACE, O_NOCOLOR };
+const struct cli_spec cli_close_spec = {
+	.name = "close",
+	.usage = "PORTSPEC... [--from CIDR] [--iface IF] [--dry-run] [--runtime] [--force] [--json]",
+	.summary = "shut a port out (refuses to cut the running SSH session)",
+	.description = open_desc,
+	.opts = open_opts,
+	.common = CLI_C_JSON | CLI_C_COLOR,
+	.footer = fw_exit,
+	.fn = cmd_close,
+};
 
-static const struct option longopts[] = {
-	{"json", no_argument, NULL, O_JSON},
-	{"dry-run", no_argument, NULL, O_DRY},
-	{"runtime", no_argument, NULL, O_RUNTIME},
-	{"force", no_argument, NULL, O_FORCE},
-	{"from", required_argument, NULL, O_FROM},
-	{"iface", required_argument, NULL, O_IFACE},
-	{"no-color", no_argument, NULL, O_NOCOLOR},
-	{"verbose", no_argument, NULL, 'v'},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+const struct cli_spec cli_rules_spec = {
+	.name = "rules",
+	.usage = "[--json] [-v]\n       portsec rules delete N [--dry-run] [--runtime] [--force] [--json]",
+	.summary = "portsec's firewall rules with their effective verdict; rules delete N",
+	.description = "portsec's rules, numbered, each with its effective verdict through the\n"
+		       "whole ruleset (every table on the input path), the listening ports with\n"
+		       "theirs, and the other firewall managers.  `rules delete N` removes rule N.",
+	.opts = change_opts,
+	.common = CLI_C_JSON | CLI_C_COLOR | CLI_C_VERBOSE,
+	.footer = fw_exit,
+	.fn = cmd_rules,
+};
+
+const struct cli_spec cli_enable_spec = {
+	.name = "enable",
+	.usage = "[--dry-run] [--runtime] [--force] [--json]",
+	.summary = "default-deny for incoming traffic (opened ports, replies, ICMP allowed)",
+	.description = "Default-deny for incoming traffic: loopback, replies, ICMP essentials and\n"
+		       "the opened ports allowed; refused without an allow for the running SSH session.",
+	.opts = change_opts,
+	.common = CLI_C_JSON | CLI_C_COLOR,
+	.footer = fw_exit,
+	.fn = cmd_enable,
+};
+
+const struct cli_spec cli_disable_spec = {
+	.name = "disable",
+	.usage = "[--dry-run] [--runtime] [--force] [--json]",
+	.summary = "back to default-accept for incoming traffic",
+	.description = "Back to default-accept for incoming traffic; portsec's rules stay.",
+	.opts = change_opts,
+	.common = CLI_C_JSON | CLI_C_COLOR,
+	.footer = fw_exit,
+	.fn = cmd_disable,
+};
+
+const struct cli_spec cli_restore_spec = {
+	.name = "restore",
+	.usage = "[--dry-run] [FILE]",
+	.summary = "load the saved firewall rules (run at boot by portsec-firewall.service)",
+	.description = "Load the persistent ruleset (default /etc/portsec/firewall.nft) in one\n"
+		       "transaction; the systemd unit portsec-firewall.service runs this at boot.",
+	.opts = restore_opts,
+	.common = CLI_C_JSON | CLI_C_COLOR,
+	.footer = fw_exit,
+	.fn = cmd_restore,
 };
 
 struct fwa {
@@ -71,53 +128,50 @@ struct fwa {
 	int nargs;
 };
 
-static int parse_opts(struct cli *c, int argc, char **argv, struct fwa *a, const char *help)
+static bool iface_ok(const char *v)
 {
-	memset(a, 0, sizeof *a);
-	int vr = cli_check_values(c, argc, argv, "vh", longopts);
-	if (vr != EXIT_OK)
-		return vr;
-	opterr = 0;
-	optind = 1;
-	int ch;
-	while ((ch = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
-		switch (ch) {
-		case O_JSON: a->json = true; break;
-		case O_DRY: a->dry = true; break;
-		case O_RUNTIME: a->runtime = true; break;
-		case O_FORCE: a->force = true; break;
-		case O_NOCOLOR: c->color = false; break;
-		case 'v': a->verbose = true; break;
+	size_t n = strlen(v);
+	bool ok = n > 0 && n < IFNAMSIZ && !(v[0] == '.' && (!v[1] || (v[1] == '.' && !v[2])));
+	for (size_t i = 0; ok && i < n; i++)
+		if (v[i] == '/' || v[i] == ':' || v[i] == '"' || v[i] <= ' ' || v[i] > '~')
+			ok = false;
+	return ok;
+}
+
+/* returns EXIT_OK, an exit code, or -1 after --help */
+static int parse_opts(struct cli *c, int argc, char **argv, struct fwa *fa)
+{
+	memset(fa, 0, sizeof *fa);
+	fa->args = calloc((size_t)argc + 1, sizeof *fa->args);
+	if (!fa->args)
+		return cli_fail(c, EXIT_RUNTIME, "out of memory");
+	struct cli_args a;
+	cli_args_init(&a, c, c->spec, argc, argv);
+	int id;
+	while ((id = cli_next(&a)) != CLI_END) {
+		switch (id) {
+		case CLI_POS: fa->args[fa->nargs++] = (char *)a.val; break;
+		case CLI_O_JSON: fa->json = true; break;
+		case O_DRY: fa->dry = true; break;
+		case O_RUNTIME: fa->runtime = true; break;
+		case O_FORCE: fa->force = true; break;
+		case CLI_O_VERBOSE: fa->verbose = true; break;
 		case O_FROM:
-			if (ps_parse_cidr(optarg, &a->from) != PS_OK) {
-				if (strchr(optarg, '/') || ps_parse_addr(optarg, &a->from) != PS_OK)
-					return cli_usage(c, "invalid --from '%s': expected an address or CIDR with no host bits "
-							    "set (198.18.0.0/24, 2001:db8::/32)", optarg);
-			}
-			a->have_from = true;
+			if (ps_parse_cidr(a.val, &fa->from) != PS_OK &&
+			    (strchr(a.val, '/') || ps_parse_addr(a.val, &fa->from) != PS_OK))
+				return cli_usage(c, "invalid --from '%s': expected an address or CIDR with no host bits "
+						    "set (198.18.0.0/24, 2001:db8::/32)", a.val);
+			fa->have_from = true;
 			break;
-		case O_IFACE: {
-			size_t n = strlen(optarg);
-			bool ok = n > 0 && n < IFNAMSIZ && strcmp(optarg, ".") && strcmp(optarg, "..");
-			for (size_t i = 0; ok && i < n; i++)
-				if (optarg[i] == '/' || optarg[i] == ':' || optarg[i] == '"' || optarg[i] <= ' ' || optarg[i] > '~')
-					ok = false;
-			if (!ok)
+		case O_IFACE:
+			if (!iface_ok(a.val))
 				return cli_usage(c, "invalid --iface '%s': an interface name is 1-15 printable characters "
-						    "without '/', ':', quotes or spaces", optarg);
-			snprintf(a->iface, sizeof a->iface, "%s", optarg);
+						    "without '/', ':', quotes or spaces", a.val);
+			snprintf(fa->iface, sizeof fa->iface, "%s", a.val);
 			break;
-		}
-		case 'h': cli_print(help); return -1;
-		default:
-			if (optopt)
-				return cli_usage(c, "unknown option '-%c'", optopt);
-			return cli_usage(c, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	a->args = argv + optind;
-	a->nargs = argc - optind;
-	return EXIT_OK;
+	return a.done ? -1 : a.rc;
 }
 
 /* ---- port specs: "22/tcp", "53", "8000:8100/tcp", "22,80/tcp", "ssh" ---- */
@@ -366,29 +420,6 @@ static size_t check_others(const struct ps_fw_ruleset *rs, const struct req *r, 
 
 /* ---- applying ---- */
 
-static void json_changes(struct ps_json *j, const struct ps_fw_plan *p)
-{
-	ps_json_key(j, "changes");
-	ps_json_arr_begin(j);
-	for (int pass = 0; pass < 2; pass++) {
-		const struct ps_fw_entry *e = pass ? p->add : p->del;
-		size_t n = pass ? p->nadd : p->ndel;
-		for (size_t i = 0; i < n; i++) {
-			struct ps_buf t;
-			ps_buf_init(&t);
-			ps_fw_entry_text(&e[i], &t);
-			ps_json_obj_begin(j);
-			ps_json_key(j, "op");
-			ps_json_str(j, pass ? "add" : "delete");
-			ps_json_key(j, "rule");
-			ps_json_strn(j, t.data ? t.data : "", t.len);
-			ps_json_obj_end(j);
-			ps_buf_free(&t);
-		}
-	}
-	ps_json_arr_end(j);
-}
-
 /* Apply `after` (reached from `before`); prints the result.  full = replace
  * the whole table (enable/disable/restore of a table that does not exist). */
 static int commit(struct cli *c, const struct fwa *a, const struct ps_fw_own *before, const struct ps_fw_own *after,
@@ -438,71 +469,37 @@ static int commit(struct cli *c, const struct fwa *a, const struct ps_fw_own *be
 		if (ps_fw_nft_run(script.data ? script.data : "", true, &err) != PS_OK)
 			rc = EXIT_RUNTIME;
 	}
-	if (a->json) {
-		struct ps_json j;
-		cli_buf_stdout(&out);
-		ps_json_init(&j, &out, false);
-		ps_json_obj_begin(&j);
-		ps_json_key(&j, "dry_run");
-		ps_json_bool(&j, a->dry);
-		ps_json_key(&j, "applied");
-		ps_json_bool(&j, applied);
-		ps_json_key(&j, "refused");
-		ps_json_str(&j, refused && *refused && !a->force ? refused : NULL);
-		ps_json_key(&j, "forced");
-		ps_json_bool(&j, refused && *refused && a->force);
-		json_changes(&j, &plan);
-		ps_json_key(&j, "default_incoming");
-		ps_json_str(&j, after->enabled ? "deny" : "accept");
-		ps_json_key(&j, "nft");
-		ps_json_strn(&j, script.data ? script.data : "", nothing ? 0 : script.len);
-		ps_json_key(&j, "persisted");
-		ps_json_str(&j, persisted ? path : NULL);
-		ps_json_key(&j, "error");
-		ps_json_str(&j, err.len ? err.data : NULL);
-		ps_json_obj_end(&j);
-		ps_buf_putc(&out, '\n');
-		cli_finish_stdout(c, &out);
-		if (refused && *refused && !a->force)
-			fprintf(stderr, "portsec %s: refused: %s (nothing changed; --force to override)\n", c->cmd, refused);
-	} else {
-		if (refused && *refused && !a->force) {
-			fprintf(stderr, "portsec %s: refused: %s; nothing changed (--force to override)\n", c->cmd, refused);
-			if (hints && *hints)
-				fprintf(stderr, "what would fix it with the manager that owns that table:\n%s", hints);
-		} else {
-			if (refused && *refused)
-				fprintf(stderr, "portsec %s: warning (--force): %s\n", c->cmd, refused);
-			cli_buf_stdout(&out);
-			if (nothing) {
-				ps_buf_puts(&out, "Nothing to change: the rules already say that.\n");
-			} else {
-				for (size_t i = 0; i < plan.ndel; i++) {
-					ps_buf_puts(&out, a->dry ? "would remove: " : "removed: ");
-					ps_fw_entry_text(&plan.del[i], &out);
-					ps_buf_putc(&out, '\n');
-				}
-				for (size_t i = 0; i < plan.nadd; i++) {
-					ps_buf_puts(&out, a->dry ? "would add:    " : "added:   ");
-					ps_fw_entry_text(&plan.add[i], &out);
-					ps_buf_putc(&out, '\n');
-				}
-				if (plan.set_policy >= 0)
-					ps_buf_printf(&out, "%sdefault incoming: %s\n", a->dry ? "would set " : "",
-						      plan.set_policy == 0 ? "deny" : "accept");
-				if (a->dry)
-					ps_buf_printf(&out, "\nnft transaction (not applied):\n%.*s", (int)script.len,
-						      script.data ? script.data : "");
-				else if (persisted)
-					ps_buf_printf(&out, "saved to %s\n", path);
-				else if (applied)
-					ps_buf_puts(&out, "runtime only (not saved)\n");
-			}
-			cli_finish_stdout(c, &out);
-		}
-		if (err.len)
-			fprintf(stderr, "portsec %s: %.*s\n", c->cmd, (int)err.len, err.data);
+	bool refuse = refused && *refused && !a->force;
+	if (refuse) {
+		fprintf(stderr, "portsec %s: refused: %s; nothing changed (--force to override)\n", c->cmd, refused);
+		if (hints && *hints && !a->json)
+			fprintf(stderr, "what would fix it with the manager that owns that table:\n%s", hints);
+	} else if (refused && *refused) {
+		fprintf(stderr, "portsec %s: warning (--force): %s\n", c->cmd, refused);
 	}
+	ps_buf_putc(&err, 0);
+	err.len--;
+	struct ps_fw_change_doc d = {0};
+	if (ps_assess_fw_change(&plan, &d) != PS_OK) {
+		rc = cli_fail(c, EXIT_RUNTIME, "out of memory");
+	} else {
+		d.dry_run = a->dry;
+		d.applied = applied;
+		d.refused = refuse ? refused : NULL;
+		d.forced = refused && *refused && a->force;
+		d.nothing = nothing;
+		d.default_deny = after->enabled;
+		d.nft = script.data ? script.data : "";
+		d.persisted = persisted ? path : NULL;
+		d.error = err.len ? err.data : NULL;
+		cli_buf_stdout(&out);
+		struct ps_out_opts oo = {.color = c->color};
+		ps_out_emit(&out, PS_VIEW_FW_CHANGE, a->json ? "json" : "text", &(struct ps_out_doc){.change = &d}, &oo);
+		cli_finish_stdout(c, &out);
+		if (err.len && !a->json)
+			fprintf(stderr, "portsec %s: %s\n", c->cmd, err.data);
+	}
+	ps_fw_change_doc_free(&d);
 	ps_buf_free(&script);
 	ps_buf_free(&err);
 	ps_fw_plan_free(&plan);
@@ -511,12 +508,21 @@ static int commit(struct cli *c, const struct fwa *a, const struct ps_fw_own *be
 
 /* ---- commands ---- */
 
-static int do_open_close(struct cli *c, int argc, char **argv, bool opening)
+/* parse the options, run fn, free what parsing kept */
+static int run(struct cli *c, int argc, char **argv, int (*fn)(struct cli *c, const struct fwa *a, bool flag), bool flag)
 {
 	struct fwa a;
-	int rc = parse_opts(c, argc, argv, &a, help_open);
-	if (rc != EXIT_OK)
-		return rc < 0 ? EXIT_OK : rc;
+	int rc = parse_opts(c, argc, argv, &a);
+	if (rc == EXIT_OK)
+		rc = fn(c, &a, flag);
+	free(a.args);
+	return rc < 0 ? EXIT_OK : rc;
+}
+
+static int do_open_close(struct cli *c, const struct fwa *ap, bool opening)
+{
+	const struct fwa a = *ap;
+	int rc;
 	if (a.nargs == 0)
 		return cli_usage(c, "missing port spec (e.g. `portsec %s 8080/tcp`)", c->cmd);
 	struct req *r = calloc(MAXREQ, sizeof *r);
@@ -602,20 +608,18 @@ static int do_open_close(struct cli *c, int argc, char **argv, bool opening)
 
 int cmd_open(struct cli *c, int argc, char **argv)
 {
-	return do_open_close(c, argc, argv, true);
+	return run(c, argc, argv, do_open_close, true);
 }
 
 int cmd_close(struct cli *c, int argc, char **argv)
 {
-	return do_open_close(c, argc, argv, false);
+	return run(c, argc, argv, do_open_close, false);
 }
 
-static int do_policy(struct cli *c, int argc, char **argv, bool enable)
+static int do_policy(struct cli *c, const struct fwa *ap, bool enable)
 {
-	struct fwa a;
-	int rc = parse_opts(c, argc, argv, &a, help_rules);
-	if (rc != EXIT_OK)
-		return rc < 0 ? EXIT_OK : rc;
+	const struct fwa a = *ap;
+	int rc;
 	if (a.nargs)
 		return cli_usage(c, "unexpected argument '%s'", a.args[0]);
 	if (a.have_from || a.iface[0])
@@ -645,15 +649,15 @@ static int do_policy(struct cli *c, int argc, char **argv, bool enable)
 
 int cmd_enable(struct cli *c, int argc, char **argv)
 {
-	return do_policy(c, argc, argv, true);
+	return run(c, argc, argv, do_policy, true);
 }
 
 int cmd_disable(struct cli *c, int argc, char **argv)
 {
-	return do_policy(c, argc, argv, false);
+	return run(c, argc, argv, do_policy, false);
 }
 
-static int rules_delete(struct cli *c, struct fwa *a)
+static int rules_delete(struct cli *c, const struct fwa *a)
 {
 	if (a->nargs != 2)
 		return cli_usage(c, "usage: portsec rules delete N");
@@ -706,15 +710,17 @@ static int save_netlink(struct cli *c, const char *path)
 	return rc;
 }
 
-int cmd_rules(struct cli *c, int argc, char **argv)
+static const char *const rules_sub[] = {"delete", "save-netlink", NULL};
+
+static int rules_main(struct cli *c, const struct fwa *ap, bool unused)
 {
-	struct fwa a;
-	int rc = parse_opts(c, argc, argv, &a, help_rules);
-	if (rc != EXIT_OK)
-		return rc < 0 ? EXIT_OK : rc;
-	if (a.nargs >= 1 && strcmp(a.args[0], "delete") == 0)
+	(void)unused;
+	const struct fwa a = *ap;
+	int rc;
+	int sub = a.nargs ? cli_word(rules_sub, a.args[0]) : -1;
+	if (sub == 0)
 		return rules_delete(c, &a);
-	if (a.nargs == 2 && strcmp(a.args[0], "save-netlink") == 0)
+	if (sub == 1 && a.nargs == 2)
 		return save_netlink(c, a.args[1]);
 	if (a.nargs)
 		return cli_usage(c, "unknown rules subcommand '%s' (rules, rules delete N)", a.args[0]);
@@ -755,7 +761,7 @@ int cmd_rules(struct cli *c, int argc, char **argv)
 		struct ps_buf out;
 		cli_buf_stdout(&out);
 		struct ps_out_opts oo = {.color = c->color, .verbose = a.verbose};
-		ps_out_fw_rules(&out, a.json, &doc, &oo);
+		ps_out_emit(&out, PS_VIEW_RULES, a.json ? "json" : "text", &(struct ps_out_doc){.rules = &doc}, &oo);
 		rc = cli_finish_stdout(c, &out);
 	}
 	ps_fw_doc_free(&doc);
@@ -766,12 +772,16 @@ int cmd_rules(struct cli *c, int argc, char **argv)
 	return rc;
 }
 
-int cmd_restore(struct cli *c, int argc, char **argv)
+int cmd_rules(struct cli *c, int argc, char **argv)
 {
-	struct fwa a;
-	int rc = parse_opts(c, argc, argv, &a, help_rules);
-	if (rc != EXIT_OK)
-		return rc < 0 ? EXIT_OK : rc;
+	return run(c, argc, argv, rules_main, false);
+}
+
+static int restore_main(struct cli *c, const struct fwa *ap, bool unused)
+{
+	(void)unused;
+	const struct fwa a = *ap;
+	int rc = EXIT_OK;
 	if (a.nargs > 1)
 		return cli_usage(c, "usage: portsec restore [FILE]");
 	const char *path = a.nargs ? a.args[0] : ps_fw_persist_path();
@@ -796,4 +806,9 @@ int cmd_restore(struct cli *c, int argc, char **argv)
 	}
 	ps_buf_free(&err);
 	return rc;
+}
+
+int cmd_restore(struct cli *c, int argc, char **argv)
+{
+	return run(c, argc, argv, restore_main, false);
 }

@@ -1,72 +1,69 @@
 /* cmd_list.c - `portsec list`: ss/netstat-compatible socket listing */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
-static const char help[] =
-	"usage: portsec list [OPTIONS] [FILTER...]\n"
-	"\n"
-	"Every TCP/UDP (and with -w/-0 raw/packet) socket, with owners, from the kernel's\n"
-	"sock_diag netlink interface.  Flags follow ss/netstat: `portsec list -tulpn`.\n"
-	"\n"
-	"  -t, --tcp          TCP sockets          -u, --udp        UDP sockets\n"
-	"  -w, --raw          raw IP sockets       -0, --packet     AF_PACKET sockets\n"
-	"                     (default: -t -u)\n"
-	"  -l, --listening    listening sockets only (TCP listen, UDP unconnected)\n"
-	"  -a, --all          every state, incl. time-wait and bound-but-inactive TCP\n"
-	"                     (default: connected sockets only, as ss)\n"
-	"  -p, --processes    owner column: comm(pid=N,fd=N) for every holder\n"
-	"  -e, --extended     uid and inode columns\n"
-	"  -n, --numeric      accepted for ss habits (portsec never resolves names)\n"
-	"  -4, --ipv4  -6, --ipv6\n"
-	"  -H, --no-header    no column header\n"
-	"      --all-netns    every network namespace of the host (needs root)\n"
-	"  -N, --netns NAME   one namespace: /run/netns name, docker:<id> or inode\n"
-	"      --source S     sockdiag (default), procfs (the independent /proc/net view), both\n"
-	"      --json         one JSON document (docs/json.md); implies owner details\n"
-	"      --jsonl        one JSON object per socket per line\n"
-	"      --no-color     no ANSI colour even on a terminal\n"
-	"\n"
-	"filters (ANDed):  port N|N/tcp|LO-HI   sport N   dport N   proc NAME   pid N\n"
-	"                  user NAME|UID   state STATE   netns NAME|INODE   scope loopback|any|address\n"
-	"STATE: listen established syn-sent syn-recv fin-wait-1 fin-wait-2 time-wait close-wait\n"
-	"       last-ack closing bound-inactive unconnected connected (ss's `sport = :22` works too)\n";
+enum { O_TCP = 1, O_UDP, O_RAW, O_PACKET, O_LISTEN, O_ALL, O_PROCS, O_EXT, O_NUMERIC, O_V4, O_V6, O_NOHEADER,
+       O_ALLNETNS, O_SOURCE, O_JSONL, O_FORMAT };
 
-enum { O_ALLNETNS = 256, O_SOURCE, O_JSON, O_JSONL, O_NOCOLOR, O_FORMAT };
+static const struct cli_opt opts[] = {
+	{CLI_O_SECTION, 0, NULL, 0, NULL, "Sockets (default: -t -u)", NULL, 0, 0, 0},
+	{O_TCP, 't', "tcp", CLI_A_NONE, NULL, "TCP sockets", NULL, 0, 0, 0},
+	{O_UDP, 'u', "udp", CLI_A_NONE, NULL, "UDP sockets", NULL, 0, 0, 0},
+	{O_RAW, 'w', "raw", CLI_A_NONE, NULL, "raw IP sockets", NULL, 0, 0, 0},
+	{O_PACKET, '0', "packet", CLI_A_NONE, NULL, "AF_PACKET sockets", NULL, 0, 0, 0},
+	{O_LISTEN, 'l', "listening", CLI_A_NONE, NULL, "listening sockets only (TCP listen, UDP unconnected)", NULL, 0, 0, 0},
+	{O_ALL, 'a', "all", CLI_A_NONE, NULL,
+	 "every state, incl. time-wait and bound-but-inactive TCP\n(default: connected sockets only, as ss)", NULL, 0, 0, 0},
+	{O_V4, '4', "ipv4", CLI_A_NONE, NULL, "IPv4 only", NULL, 0, 0, 0},
+	{O_V6, '6', "ipv6", CLI_A_NONE, NULL, "IPv6 only", NULL, 0, 0, 0},
+	{O_ALLNETNS, 0, "all-netns", CLI_A_NONE, NULL, "every network namespace of the host (needs root)", NULL, 0, 0, 0},
+	{CLI_O_NETNS, 'N', "netns", CLI_A_NETNS, "NAME", "one namespace: /run/netns name, docker:<id> or inode", NULL, 0, 0, 0},
+	{O_SOURCE, 0, "source", CLI_A_CHOICE, "S",
+	 "sockdiag (default), procfs (the independent /proc/net view),\nboth", "sockdiag sock_diag procfs both", 0, 0, 0},
+	{CLI_O_SECTION, 0, NULL, 0, NULL, "Columns and formats", NULL, 0, 0, 0},
+	{O_PROCS, 'p', "processes", CLI_A_NONE, NULL, "owner column: comm(pid=N,fd=N) for every holder", NULL, 0, 0, 0},
+	{O_PROCS, 0, "owners", CLI_A_NONE, NULL, "the same as --processes", NULL, 0, 0, CLI_F_HIDDEN},
+	{O_EXT, 'e', "extended", CLI_A_NONE, NULL, "uid and inode columns", NULL, 0, 0, 0},
+	{O_NUMERIC, 'n', "numeric", CLI_A_NONE, NULL, "accepted for ss habits (portsec never resolves names)", NULL, 0, 0, 0},
+	{O_NOHEADER, 'H', "no-header", CLI_A_NONE, NULL, "no column header", NULL, 0, 0, 0},
+	{CLI_O_JSON, 0, "json", CLI_A_NONE, NULL, "one JSON document (docs/json.md); implies owner details", NULL, 0, 0, 0},
+	{O_JSONL, 0, "jsonl", CLI_A_NONE, NULL, "one JSON object per socket per line", NULL, 0, 0, 0},
+	{O_FORMAT, 0, "format", CLI_A_CHOICE, "F", "table (default), json or jsonl", "table json jsonl", 0, 0, 0},
+	{0, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 0},
+};
 
-static const struct option longopts[] = {
-	{"tcp", no_argument, NULL, 't'},
-	{"udp", no_argument, NULL, 'u'},
-	{"raw", no_argument, NULL, 'w'},
-	{"packet", no_argument, NULL, '0'},
-	{"listening", no_argument, NULL, 'l'},
-	{"all", no_argument, NULL, 'a'},
-	{"processes", no_argument, NULL, 'p'},
-	{"owners", no_argument, NULL, 'p'},
-	{"extended", no_argument, NULL, 'e'},
-	{"numeric", no_argument, NULL, 'n'},
-	{"ipv4", no_argument, NULL, '4'},
-	{"ipv6", no_argument, NULL, '6'},
-	{"no-header", no_argument, NULL, 'H'},
-	{"netns", required_argument, NULL, 'N'},
-	{"all-netns", no_argument, NULL, O_ALLNETNS},
-	{"source", required_argument, NULL, O_SOURCE},
-	{"json", no_argument, NULL, O_JSON},
-	{"jsonl", no_argument, NULL, O_JSONL},
-	{"format", required_argument, NULL, O_FORMAT},
-	{"no-color", no_argument, NULL, O_NOCOLOR},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+/* filter words: each takes the next word (even "-4") as its value */
+enum { F_PORT, F_SPORT, F_DPORT, F_PROC, F_PROCESS, F_PID, F_USER, F_UID, F_STATE, F_NETNS, F_SCOPE, F_EQ, F_EQEQ,
+       F_EQW };
+static const char *const filter_words[] = {"port", "sport", "dport", "proc", "process", "pid", "user", "uid",
+					    "state", "netns", "scope", "=", "==", "eq", NULL};
+static const char *const scope_words[] = {"loopback", "any", "address", NULL};
+
+const struct cli_spec cli_list_spec = {
+	.name = "list",
+	.usage = "[OPTIONS] [FILTER...]",
+	.summary = "every socket, its owners, in every namespace (ss/netstat flags)",
+	.description = "Every TCP/UDP (and with -w/-0 raw/packet) socket, with owners, from the kernel's\n"
+		       "sock_diag netlink interface.  Flags follow ss/netstat: `portsec list -tulpn`.",
+	.opts = opts,
+	.common = CLI_C_JSON | CLI_C_NETNS | CLI_C_COLOR,
+	.value_words = filter_words,
+	.footer = "Filters (ANDed):  port N|N/tcp|LO-HI   sport N   dport N   proc NAME   pid N\n"
+		  "                  user NAME|UID   state STATE   netns NAME|INODE   scope loopback|any|address\n"
+		  "STATE: listen established syn-sent syn-recv fin-wait-1 fin-wait-2 time-wait close-wait\n"
+		  "       last-ack closing bound-inactive unconnected connected (ss's `sport = :22` works too)\n"
+		  "Exit 0, 2 for bad usage, 3 when no socket source could be read, 4 without the\n"
+		  "privilege a namespace needs.",
+	.fn = cmd_list,
 };
 
 /* value after a filter keyword, accepting ss's "= :22" / "eq 22" forms */
 static const char *filter_value(int argc, char **argv, int *i)
 {
-	if (*i + 1 < argc && (strcmp(argv[*i + 1], "=") == 0 || strcmp(argv[*i + 1], "==") == 0 ||
-			      strcmp(argv[*i + 1], "eq") == 0))
+	if (*i + 1 < argc && cli_word(filter_words, argv[*i + 1]) >= F_EQ)
 		(*i)++;
 	if (*i + 1 >= argc)
 		return NULL;
@@ -79,16 +76,96 @@ static const char *filter_value(int argc, char **argv, int *i)
 #define MAX_FILTERS 16
 
 /* does f already hold the word w? (then a repeat opens the next filter) */
-static bool filter_has(const struct ps_filter *f, const char *w)
+static bool filter_has(const struct ps_filter *f, int w)
 {
-	switch (w[0]) {
-	case 'p': return w[1] == 'o' ? f->have_port : w[1] == 'i' ? f->have_pid : f->proc != NULL;
-	case 's': return w[1] == 'p' ? f->have_sport : w[1] == 'c' ? f->scope >= 0 : false;
-	case 'd': return f->have_dport;
-	case 'u': return f->have_uid;
-	case 'n': return f->netns != NULL;
+	switch (w) {
+	case F_PORT: return f->have_port;
+	case F_SPORT: return f->have_sport;
+	case F_DPORT: return f->have_dport;
+	case F_PROC:
+	case F_PROCESS: return f->proc != NULL;
+	case F_PID: return f->have_pid;
+	case F_USER:
+	case F_UID: return f->have_uid;
+	case F_NETNS: return f->netns != NULL;
+	case F_SCOPE: return f->scope >= 0;
 	}
 	return false;
+}
+
+static int filter_port(struct cli *c, int w, const char *v, struct ps_filter *f)
+{
+	struct ps_portspec ps;
+	int r;
+	if (cli_is_negative_number(v))
+		return cli_usage(c, "invalid value '%s' for '%s': ports and ids are not negative", v, filter_words[w]);
+	if ((r = ps_parse_portspec(v, &ps)) != PS_OK)
+		return cli_bad_port(c, "port", v, r);
+	if (w == F_PORT) {
+		f->have_port = true;
+		f->port = ps;
+	} else if (w == F_SPORT) {
+		f->have_sport = true;
+		f->sport = ps;
+	} else {
+		f->have_dport = true;
+		f->dport = ps;
+	}
+	return EXIT_OK;
+}
+
+/* one filter word w with its value v */
+static int filter_one(struct cli *c, int w, const char *v, struct ps_filter *f, struct ps_filter *first,
+		      bool *have_states)
+{
+	uint64_t n;
+	unsigned m;
+	int k;
+	switch (w) {
+	case F_PORT:
+	case F_SPORT:
+	case F_DPORT: return filter_port(c, w, v, f);
+	case F_PROC:
+	case F_PROCESS:
+		if (!*v)
+			return cli_usage(c, "filter 'proc' needs a process name");
+		f->proc = v;
+		return EXIT_OK;
+	case F_PID:
+		if (ps_parse_uint(v, 1, 0x7fffffff, &n) != PS_OK)
+			return cli_usage(c, "invalid pid '%s'%s", v, cli_is_negative_number(v) ? ": ids are not negative" : "");
+		f->have_pid = true;
+		f->pid = (int32_t)n;
+		return EXIT_OK;
+	case F_USER:
+	case F_UID:
+		if (!*v)
+			return cli_usage(c, "filter 'user' needs a name or uid");
+		if (ps_parse_uint(v, 0, 0xffffffffu, &n) == PS_OK)
+			f->uid = (uint32_t)n;
+		else if (cli_uid_of(v, &f->uid) != 0)
+			return cli_usage(c, "unknown user '%s' (not in /etc/passwd)", v);
+		f->have_uid = true;
+		return EXIT_OK;
+	case F_STATE:
+		if (ps_state_parse(v, &m) != PS_OK)
+			return cli_usage(c, "unknown state '%s' (see `portsec list --help`)", v);
+		first->states = (*have_states ? first->states : 0) | m;
+		*have_states = true;
+		return EXIT_OK;
+	case F_NETNS:
+		if (!*v)
+			return cli_usage(c, "filter 'netns' needs a name or inode");
+		f->netns = v;
+		return EXIT_OK;
+	case F_SCOPE:
+		if ((k = cli_word(scope_words, v)) < 0)
+			return cli_usage(c, "invalid scope '%s' (loopback, any or address)", v);
+		f->scope = k == 0 ? PS_SCOPE_LOOPBACK : k == 1 ? PS_SCOPE_ANY : PS_SCOPE_ADDRESS;
+		return EXIT_OK;
+	}
+	return cli_usage(c, "unknown filter '%s' (expected port, sport, dport, proc, pid, user, state, netns or scope)",
+			 v);
 }
 
 /* filters: words ANDed, as documented; a word given twice (port 22 port 80)
@@ -99,82 +176,87 @@ static int parse_filters(struct cli *c, int argc, char **argv, struct ps_filter 
 {
 	struct ps_filter *f = &chain[0];
 	for (int i = 0; i < argc; i++) {
-		const char *w = argv[i];
-		const char *v;
-		int r;
-		if (strcmp(w, "state") != 0 && filter_has(f, w)) {
+		int w = cli_word(filter_words, argv[i]);
+		if (w < 0 || w >= F_EQ)
+			return cli_usage(c, "unknown filter '%s' (expected port, sport, dport, proc, pid, user, state, netns or scope)",
+					 argv[i]);
+		if (w != F_STATE && filter_has(f, w)) {
 			if (*nchain == MAX_FILTERS)
 				return cli_usage(c, "too many filter words (at most %d of one kind)", MAX_FILTERS);
 			f = &chain[(*nchain)++];
 			ps_filter_init(f);
 		}
-		if (strcmp(w, "port") == 0 || strcmp(w, "sport") == 0 || strcmp(w, "dport") == 0) {
-			if (!(v = filter_value(argc, argv, &i)))
-				return cli_usage(c, "filter '%s' needs a value", w);
-			struct ps_portspec ps;
-			if ((r = ps_parse_portspec(v, &ps)) != PS_OK)
-				return cli_bad_port(c, "port", v, r);
-			if (w[0] == 'p') {
-				f->have_port = true;
-				f->port = ps;
-			} else if (w[0] == 's') {
-				f->have_sport = true;
-				f->sport = ps;
-			} else {
-				f->have_dport = true;
-				f->dport = ps;
-			}
-		} else if (strcmp(w, "proc") == 0 || strcmp(w, "process") == 0) {
-			if (!(v = filter_value(argc, argv, &i)) || !*v)
-				return cli_usage(c, "filter 'proc' needs a process name");
-			f->proc = v;
-		} else if (strcmp(w, "pid") == 0) {
-			uint64_t pid;
-			if (!(v = filter_value(argc, argv, &i)))
-				return cli_usage(c, "filter 'pid' needs a number");
-			if (ps_parse_uint(v, 1, 0x7fffffff, &pid) != PS_OK)
-				return cli_usage(c, "invalid pid '%s'", v);
-			f->have_pid = true;
-			f->pid = (int32_t)pid;
-		} else if (strcmp(w, "user") == 0 || strcmp(w, "uid") == 0) {
-			if (!(v = filter_value(argc, argv, &i)) || !*v)
-				return cli_usage(c, "filter 'user' needs a name or uid");
-			uint64_t uid;
-			if (ps_parse_uint(v, 0, 0xffffffffu, &uid) == PS_OK) {
-				f->uid = (uint32_t)uid;
-			} else {
-				if (cli_uid_of(v, &f->uid) != 0)
-					return cli_usage(c, "unknown user '%s' (not in /etc/passwd)", v);
-			}
-			f->have_uid = true;
-		} else if (strcmp(w, "state") == 0) {
-			unsigned m;
-			if (!(v = filter_value(argc, argv, &i)))
-				return cli_usage(c, "filter 'state' needs a state name");
-			if (ps_state_parse(v, &m) != PS_OK)
-				return cli_usage(c, "unknown state '%s' (see `portsec list --help`)", v);
-			chain[0].states = (*have_states ? chain[0].states : 0) | m;
-			*have_states = true;
-		} else if (strcmp(w, "netns") == 0) {
-			if (!(v = filter_value(argc, argv, &i)) || !*v)
-				return cli_usage(c, "filter 'netns' needs a name or inode");
-			f->netns = v;
-		} else if (strcmp(w, "scope") == 0) {
-			if (!(v = filter_value(argc, argv, &i)))
-				return cli_usage(c, "filter 'scope' needs loopback, any or address");
-			if (strcmp(v, "loopback") == 0)
-				f->scope = PS_SCOPE_LOOPBACK;
-			else if (strcmp(v, "any") == 0)
-				f->scope = PS_SCOPE_ANY;
-			else if (strcmp(v, "address") == 0)
-				f->scope = PS_SCOPE_ADDRESS;
-			else
-				return cli_usage(c, "invalid scope '%s' (loopback, any or address)", v);
-		} else {
-			return cli_usage(c, "unknown filter '%s' (expected port, sport, dport, proc, pid, user, state, netns or scope)",
-					 w);
+		const char *v = filter_value(argc, argv, &i);
+		if (!v)
+			return cli_usage(c, "filter '%s' needs a value", filter_words[w]);
+		int r = filter_one(c, w, v, f, &chain[0], have_states);
+		if (r != EXIT_OK)
+			return r;
+	}
+	return EXIT_OK;
+}
+
+struct list_args {
+	bool listening, all, procs, extended, header, all_netns;
+	const char *format;
+	char **pos;
+	int npos;
+};
+
+static int parse_args(struct cli *c, int argc, char **argv, struct ps_inv_opts *io, struct list_args *la)
+{
+	static const char *const formats[] = {"table", "json", "jsonl"};
+	bool format_given = false;
+	struct cli_args a;
+	cli_args_init(&a, c, &cli_list_spec, argc, argv);
+	la->header = true;
+	la->format = "table";
+	la->npos = 0;
+	la->pos = calloc((size_t)argc + 1, sizeof *la->pos);
+	if (!la->pos)
+		return cli_fail(c, EXIT_RUNTIME, "out of memory");
+	int id;
+	while ((id = cli_next(&a)) != CLI_END) {
+		const char *want = NULL;
+		switch (id) {
+		case CLI_POS: la->pos[la->npos++] = (char *)a.val; break;
+		case O_TCP: io->protos |= PS_P_TCP; break;
+		case O_UDP: io->protos |= PS_P_UDP; break;
+		case O_RAW: io->protos |= PS_P_RAW; break;
+		case O_PACKET: io->protos |= PS_P_PACKET; break;
+		case O_LISTEN: la->listening = true; break;
+		case O_ALL: la->all = true; break;
+		case O_PROCS: la->procs = true; break;
+		case O_EXT: la->extended = true; break;
+		case O_NUMERIC: break;
+		case O_V4: io->families |= 1; break;
+		case O_V6: io->families |= 2; break;
+		case O_NOHEADER: la->header = false; break;
+		case CLI_O_NETNS:
+			io->ns_mode = PS_NS_NAMED;
+			io->ns_name = a.val;
+			break;
+		case O_ALLNETNS: la->all_netns = true; break;
+		case O_SOURCE:
+			io->source = a.num <= 1 ? PS_INV_SOCKDIAG : a.num == 2 ? PS_INV_PROCFS : PS_INV_BOTH;
+			break;
+		case CLI_O_JSON: want = "json"; break;
+		case O_JSONL: want = "jsonl"; break;
+		case O_FORMAT: want = formats[a.num]; break;
+		}
+		if (want) {
+			if (format_given && strcmp(la->format, want) != 0)
+				return cli_usage(c, "output formats exclude each other: %s and %s", la->format, want);
+			la->format = want;
+			format_given = true;
 		}
 	}
+	if (a.rc || a.done)
+		return a.done ? -1 : a.rc;
+	if (la->all_netns && io->ns_mode == PS_NS_NAMED)
+		return cli_usage(c, "--all-netns and -N exclude each other");
+	if (la->all_netns)
+		io->ns_mode = PS_NS_ALL;
 	return EXIT_OK;
 }
 
@@ -186,97 +268,24 @@ int cmd_list(struct cli *c, int argc, char **argv)
 	struct ps_filter chain[MAX_FILTERS];
 	size_t nchain = 1;
 	ps_filter_init(&chain[0]);
-	bool listening = false, all = false, procs = false, extended = false, header = true;
-	bool have_states = false, all_netns = false;
-	const char *format = "table";
-	bool format_given = false;
-	/* "port -1" would reach getopt as an option: catch negative filter values first */
-	static const char *const takes_value[] = {"port", "sport", "dport", "pid", "user", "uid",
-						  "=", "==", "eq"};
-	for (int i = 2; i < argc; i++) {
-		if (!cli_is_negative_number(argv[i]))
-			continue;
-		for (size_t k = 0; k < sizeof takes_value / sizeof *takes_value; k++)
-			if (strcmp(argv[i - 1], takes_value[k]) == 0)
-				return cli_usage(c, "invalid value '%s' for '%s': ports and ids are not negative",
-						 argv[i], strcmp(argv[i - 1], "=") && strcmp(argv[i - 1], "==") &&
-								  strcmp(argv[i - 1], "eq") ? argv[i - 1] : argv[i - 2]);
-	}
-	int vr = cli_check_values(c, argc, argv, "tuw0lapen46HN:h", longopts);
-	if (vr != EXIT_OK)
-		return vr;
-	opterr = 0;
-	optind = 1;
-	int ch;
-	while ((ch = getopt_long(argc, argv, "tuw0lapen46HN:h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 't': io.protos |= PS_P_TCP; break;
-		case 'u': io.protos |= PS_P_UDP; break;
-		case 'w': io.protos |= PS_P_RAW; break;
-		case '0': io.protos |= PS_P_PACKET; break;
-		case 'l': listening = true; break;
-		case 'a': all = true; break;
-		case 'p': procs = true; break;
-		case 'e': extended = true; break;
-		case 'n': break;
-		case '4': io.families |= 1; break;
-		case '6': io.families |= 2; break;
-		case 'H': header = false; break;
-		case 'N':
-			if (!*optarg)
-				return cli_usage(c, "-N needs a namespace name");
-			io.ns_mode = PS_NS_NAMED;
-			io.ns_name = optarg;
-			break;
-		case O_ALLNETNS: all_netns = true; break;
-		case O_SOURCE:
-			if (strcmp(optarg, "sockdiag") == 0 || strcmp(optarg, "sock_diag") == 0)
-				io.source = PS_INV_SOCKDIAG;
-			else if (strcmp(optarg, "procfs") == 0)
-				io.source = PS_INV_PROCFS;
-			else if (strcmp(optarg, "both") == 0)
-				io.source = PS_INV_BOTH;
-			else
-				return cli_usage(c, "invalid --source '%s' (sockdiag, procfs or both)", optarg);
-			break;
-		case O_JSON:
-		case O_JSONL:
-		case O_FORMAT: {
-			const char *want = ch == O_JSON ? "json" : ch == O_JSONL ? "jsonl" : optarg;
-			if (ch == O_FORMAT && !ps_list_format_by_name(optarg))
-				return cli_usage(c, "unknown format '%s' (table, json, jsonl)", optarg);
-			if (format_given && strcmp(format, want) != 0)
-				return cli_usage(c, "output formats exclude each other: %s and %s", format, want);
-			format = want;
-			format_given = true;
-			break;
-		}
-		case O_NOCOLOR: c->color = false; break;
-		case 'h': cli_print(help); return EXIT_OK;
-		case ':': return cli_usage(c, "option '%s' needs a value", argv[optind - 1]);
-		default:
-			if (optopt)
-				return cli_usage(c, "unknown option '-%c' (see `portsec list --help`)", optopt);
-			return cli_usage(c, "unknown option '%s' (see `portsec list --help`)", argv[optind - 1]);
-		}
-	}
-	if (all_netns && io.ns_mode == PS_NS_NAMED)
-		return cli_usage(c, "--all-netns and -N exclude each other");
-	if (all_netns)
-		io.ns_mode = PS_NS_ALL;
-	int r = parse_filters(c, argc - optind, argv + optind, chain, &nchain, &have_states);
-	struct ps_filter f = chain[0];
+	bool have_states = false;
+	struct list_args la = {0};
+	int r = parse_args(c, argc, argv, &io, &la);
+	if (r == EXIT_OK)
+		r = parse_filters(c, la.npos, la.pos, chain, &nchain, &have_states);
+	free(la.pos);
 	if (r != EXIT_OK)
-		return r;
+		return r < 0 ? EXIT_OK : r;
+	struct ps_filter f = chain[0];
 	if (!io.protos)
 		io.protos = PS_P_TCP | PS_P_UDP;
 	/* states: explicit filter, else -a, -l, else ss's default (connected) */
 	unsigned states;
 	if (have_states)
 		states = f.states;
-	else if (all)
+	else if (la.all)
 		states = 0;
-	else if (listening)
+	else if (la.listening)
 		states = (1u << PS_ST_LISTEN) | (1u << PS_ST_CLOSE);
 	else
 		states = ~((1u << PS_ST_LISTEN) | (1u << PS_ST_CLOSE) | (1u << PS_ST_TIME_WAIT) |
@@ -286,11 +295,11 @@ int cmd_list(struct cli *c, int argc, char **argv)
 	f.states = states;
 	f.protos = io.protos;
 	f.families = io.families;
-	bool json = strcmp(format, "table") != 0;
+	bool json = strcmp(la.format, "table") != 0;
 	bool need_owner_filter = false;
 	for (size_t k = 0; k < nchain; k++)
 		need_owner_filter |= chain[k].proc || chain[k].have_pid;
-	io.owners = procs || json || need_owner_filter;
+	io.owners = la.procs || json || need_owner_filter;
 
 	struct ps_inventory *inv = NULL;
 	double t0 = cli_now();
@@ -320,21 +329,20 @@ int cmd_list(struct cli *c, int argc, char **argv)
 	ps_svcdb_open(NULL, &db);
 	struct ps_out_opts oo = {
 		.color = c->color,
-		.header = header,
-		.processes = procs,
+		.header = la.header,
+		.processes = la.procs,
 		.netns = io.ns_mode == PS_NS_ALL,
-		.extended = extended,
+		.extended = la.extended,
 	};
 	struct ps_buf b;
 	cli_buf_stdout(&b);
-	const struct ps_list_format *fmt = ps_list_format_by_name(format);
 	double t2 = cli_now();
-	fmt->emit(&b, inv, keep, db, &oo);
+	ps_out_emit(&b, PS_VIEW_LIST, la.format, &(struct ps_out_doc){.inv = inv, .keep = keep, .db = db}, &oo);
 	int code = cli_finish_stdout(c, &b);
 	if (getenv("PORTSEC_TIMING"))
 		fprintf(stderr, "portsec timing: collect %.1f ms, filter+details %.1f ms, output %.1f ms (%zu rows)\n",
 			(t1 - t0) * 1e3, (t2 - t1) * 1e3, (cli_now() - t2) * 1e3, inv->nsocks);
-	if (strcmp(format, "json") != 0)
+	if (strcmp(la.format, "json") != 0)
 		cli_report_sources(c, inv);
 	free(keep);
 	ps_svcdb_free(db);

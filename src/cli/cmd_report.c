@@ -1,5 +1,4 @@
 /* cmd_report.c - `portsec` with no arguments: the host report */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,22 +8,51 @@
 
 #include "cli.h"
 
-static const char help[] =
-	"usage: portsec [report] [--json] [--current-netns] [--no-color]\n"
-	"\n"
+enum { O_CUR = 1, O_VERSION };
+
+static const struct cli_opt opts[] = {
+	{O_CUR, 0, "current-netns", CLI_A_NONE, NULL, "only the namespace portsec runs in (default: every namespace)",
+	 NULL, 0, 0, 0},
+	{0, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 0},
+};
+
+static const char desc[] =
 	"The host report: listeners grouped by exposure (all interfaces, specific\n"
 	"addresses, loopback only) with owner and service, connection counts, sockets\n"
-	"in other network namespaces, and warnings in plain words.\n"
-	"Exit 1 when a warning of medium or high severity is present.\n";
+	"in other network namespaces, and warnings in plain words.";
+static const char foot[] = "Exit 0, 1 when a warning of medium or high severity is present, 2 for bad usage,\n"
+			   "3 when no socket source could be read.";
 
-enum { O_JSON = 256, O_CUR, O_NOCOLOR };
+const struct cli_spec cli_report_spec = {
+	.name = "report",
+	.usage = "[--json] [--current-netns] [--no-color]",
+	.summary = "the host report (what `portsec` alone prints)",
+	.description = desc,
+	.opts = opts,
+	.common = CLI_C_JSON | CLI_C_COLOR,
+	.footer = foot,
+	.fn = cmd_report,
+};
 
-static const struct option longopts[] = {
-	{"json", no_argument, NULL, O_JSON},
-	{"current-netns", no_argument, NULL, O_CUR},
-	{"no-color", no_argument, NULL, O_NOCOLOR},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+/* bare `portsec [OPTIONS]`: the report, plus --version, and the command list in --help */
+static const struct cli_opt top_opts[] = {
+	{O_CUR, 0, "current-netns", CLI_A_NONE, NULL, "only the namespace portsec runs in (default: every namespace)",
+	 NULL, 0, 0, 0},
+	{O_VERSION, 'V', "version", CLI_A_NONE, NULL, "the version", NULL, 0, 0, 0},
+	{0, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 0},
+};
+
+const struct cli_spec cli_top_spec = {
+	.name = "",
+	.usage = "[--json] [--current-netns] [--no-color]       the host report\n"
+		 "       portsec COMMAND [OPTIONS] [ARGS]",
+	.summary = "port security: listeners, owners, firewall verdicts, scans, hidden ports",
+	.description = desc,
+	.opts = top_opts,
+	.common = CLI_C_JSON | CLI_C_COLOR,
+	.footer = foot,
+	.help_more = cli_commands_help,
+	.fn = cmd_report,
 };
 
 int cmd_report(struct cli *c, int argc, char **argv)
@@ -33,26 +61,19 @@ int cmd_report(struct cli *c, int argc, char **argv)
 	struct ps_inv_opts io;
 	ps_inv_opts_init(&io);
 	io.ns_mode = PS_NS_ALL;
-	int vr = cli_check_values(c, argc, argv, "h", longopts);
-	if (vr != EXIT_OK)
-		return vr;
-	opterr = 0;
-	optind = 1;
-	int ch;
-	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case O_JSON: json = true; break;
+	struct cli_args ca;
+	cli_args_init(&ca, c, c->spec ? c->spec : &cli_report_spec, argc, argv);
+	int id;
+	while ((id = cli_next(&ca)) != CLI_END) {
+		switch (id) {
+		case CLI_O_JSON: json = true; break;
 		case O_CUR: io.ns_mode = PS_NS_CURRENT; break;
-		case O_NOCOLOR: c->color = false; break;
-		case 'h': cli_print(help); return EXIT_OK;
-		default:
-			if (optopt)
-				return cli_usage(c, "unknown option '-%c' (see `portsec --help`)", optopt);
-			return cli_usage(c, "unknown option '%s' (see `portsec --help`)", argv[optind - 1]);
+		case O_VERSION: printf("portsec %s\n", ps_version()); return EXIT_OK;
+		case CLI_POS: return cli_usage(c, "unexpected argument '%s' (see `portsec --help`)", ca.val);
 		}
 	}
-	if (optind < argc)
-		return cli_usage(c, "unexpected argument '%s' (see `portsec --help`)", argv[optind]);
+	if (ca.rc || ca.done)
+		return ca.rc;
 
 	io.protos = PS_P_ALL;
 	io.owners = true;
@@ -95,7 +116,8 @@ int cmd_report(struct cli *c, int argc, char **argv)
 	} else {
 		struct ps_buf b;
 		cli_buf_stdout(&b);
-		ps_out_report(&b, json, &ctx, a, db, &oo);
+		ps_out_emit(&b, PS_VIEW_REPORT, json ? "json" : "text", &(struct ps_out_doc){.ctx = &ctx, .a = a, .db = db},
+			    &oo);
 		code = cli_finish_stdout(c, &b);
 		/* medium or high findings make exit 1 (the findings contract) */
 		if (code == EXIT_OK && a->by_severity[PS_SEV_MEDIUM] + a->by_severity[PS_SEV_HIGH])

@@ -15,100 +15,97 @@
 
 #include "cli.h"
 
-static const char help[] =
-	"usage: portsec scan [OPTIONS] TARGET...\n"
-	"\n"
-	"The outside view: which ports of which hosts answer, as nmap reports them.\n"
-	"TARGET: 198.18.0.1, 198.18.0.0/16, 198.18.1-3.1-254, 198.18.*.1,\n"
-	"2001:db8::1, 2001:db8::/120, or a host name.\n"
-	"\n"
-	"Scan types:\n"
-	"  -sS                 TCP SYN (raw sockets; the default with CAP_NET_RAW)\n"
-	"  -sT                 TCP connect() (no privilege; the default without it)\n"
-	"  -sU                 UDP with protocol payloads (may be combined with -sS/-sT)\n"
-	"  -sV                 read banners of open TCP ports (SSH, SMTP, FTP, POP3, IMAP, HTTP)\n"
-	"  -sn                 host discovery only\n"
-	"  -Pn                 no host discovery: every target is up\n"
-	"Ports:\n"
-	"  -p SPEC             22,80,1000-2000  -p-  U:53,T:80,443  http (names)\n"
-	"  --top-ports N       the N most often open ports (nmap-services ranking)\n"
-	"  -F                  --top-ports 100\n"
-	"  (default: --top-ports 1000)\n"
-	"Targets:\n"
-	"  -iL FILE            targets from FILE (- = stdin)\n"
-	"  --exclude LIST      comma-separated targets to leave out\n"
-	"  --excludefile FILE  targets to leave out\n"
-	"  -n                  never resolve addresses to names (portsec never does)\n"
-	"  -6                  resolve names to IPv6 addresses\n"
-	"  --allow-broadcast   allow multicast/broadcast targets (refused by default)\n"
-	"Timing:\n"
-	"  -T0..-T5            templates (default -T4)\n"
-	"  --max-retries N     retransmissions of an unanswered probe\n"
-	"  --min-rate N        never adapt below N probes/s\n"
-	"  --max-rate N        the rate cap (default 100000 probes/s; raise it deliberately)\n"
-	"  --host-timeout T    stop probing after T (30s, 5m, 1h; ms/s/m/h): hosts are\n"
-	"                      scanned together, so this bounds the whole scan; hosts\n"
-	"                      left unfinished are marked timed out with what was found\n"
-	"  --min-rtt-timeout T, --max-rtt-timeout T, --initial-rtt-timeout T\n"
-	"  --udp-budget T      bound the UDP phase that waits out the target's ICMP rate\n"
-	"                      limit (default: until every port is told apart)\n"
-	"  --seed N            permutation and cookie key (the same on every shard)\n"
-	"  --shard K/N         scan only the K-th of N equal parts (needs --seed)\n"
-	"  -g, --source-port P the source port of probes\n"
-	"Output:\n"
-	"  -oN FILE  -oX FILE  -oG FILE  -oJ FILE   normal, nmap XML, grepable, JSON Lines\n"
-	"  -oA BASE            BASE.nmap, BASE.xml, BASE.gnmap\n"
-	"  --json              the JSON document on stdout (instead of the normal text)\n"
-	"  --open              only open (and open|filtered) ports\n"
-	"  --reason            a REASON column\n"
-	"  --all               no \"Not shown\" folding: every port\n"
-	"  -v                  probe statistics\n"
-	"  --stats-every T     progress lines on stderr every T (on a TTY: a live line)\n"
-	"  --no-owners         do not look up which local process owns an open port\n"
-	"\n"
-	"Exit 0 when the scan ran, 2 for bad input, 3 on a runtime error or when\n"
-	"interrupted (Ctrl-C, SIGTERM: what was found is still written), 4 when -sS\n"
-	"was asked for without CAP_NET_RAW.\n";
+enum { O_SYN = 1, O_CONNECT, O_UDP, O_VERSIONS, O_PING, O_NOPING, O_PORTS, O_TOP, O_FAST, O_IL, O_EXCL, O_EXCLFILE,
+       O_NORESOLVE, O_V6, O_BCAST, O_TIMING, O_RETRIES, O_MINRATE, O_MAXRATE, O_HOSTTO, O_MINRTT, O_MAXRTT, O_INITRTT,
+       O_UDPBUDGET, O_SEED, O_SHARD, O_SPORT, O_ON, O_OX, O_OG, O_OJ, O_OA, O_OPEN, O_REASON, O_ALL, O_STATS,
+       O_NOOWNERS };
+
+#define D1 CLI_F_DASH1
+static const struct cli_opt opts[] = {
+	{CLI_O_SECTION, 0, NULL, 0, NULL, "Scan types", NULL, 0, 0, 0},
+	{O_SYN, 0, "sS", CLI_A_NONE, NULL, "TCP SYN (raw sockets; the default with CAP_NET_RAW)", NULL, 0, 0, D1},
+	{O_CONNECT, 0, "sT", CLI_A_NONE, NULL, "TCP connect() (no privilege; the default without it)", NULL, 0, 0, D1},
+	{O_UDP, 0, "sU", CLI_A_NONE, NULL, "UDP with protocol payloads (may be combined with -sS/-sT)", NULL, 0, 0, D1},
+	{O_VERSIONS, 0, "sV", CLI_A_NONE, NULL, "read banners of open TCP ports (SSH, SMTP, FTP, POP3, IMAP, HTTP)",
+	 NULL, 0, 0, D1},
+	{O_PING, 0, "sn", CLI_A_NONE, NULL, "host discovery only", NULL, 0, 0, D1},
+	{O_NOPING, 0, "Pn", CLI_A_NONE, NULL, "no host discovery: every target is up", NULL, 0, 0, D1},
+	{CLI_O_SECTION, 0, NULL, 0, NULL, "Ports (default: --top-ports 1000)", NULL, 0, 0, 0},
+	{O_PORTS, 'p', NULL, CLI_A_PORTS, "SPEC", "22,80,1000-2000  -p-  U:53,T:80,443  http (names)", NULL, 0, 0, 0},
+	{O_TOP, 0, "top-ports", CLI_A_UINT, "N", "the N most often open ports (nmap-services ranking)", NULL, 1, 65535,
+	 0},
+	{O_FAST, 'F', NULL, CLI_A_NONE, NULL, "--top-ports 100", NULL, 0, 0, 0},
+	{CLI_O_SECTION, 0, NULL, 0, NULL, "Targets", NULL, 0, 0, 0},
+	{O_IL, 0, "iL", CLI_A_FILE, "FILE", "targets from FILE (- = stdin)", NULL, 0, 0, D1},
+	{O_EXCL, 0, "exclude", CLI_A_STR, "LIST", "comma-separated targets to leave out", NULL, 0, 0, 0},
+	{O_EXCLFILE, 0, "excludefile", CLI_A_FILE, "FILE", "targets to leave out", NULL, 0, 0, 0},
+	{O_NORESOLVE, 'n', NULL, CLI_A_NONE, NULL, "never resolve addresses to names (portsec never does)", NULL, 0, 0,
+	 0},
+	{O_NORESOLVE, 'R', NULL, CLI_A_NONE, NULL, "accepted for nmap habits", NULL, 0, 0, CLI_F_HIDDEN},
+	{O_V6, '6', NULL, CLI_A_NONE, NULL, "resolve names to IPv6 addresses", NULL, 0, 0, 0},
+	{O_BCAST, 0, "allow-broadcast", CLI_A_NONE, NULL, "allow multicast/broadcast targets (refused by default)",
+	 NULL, 0, 0, 0},
+	{CLI_O_SECTION, 0, NULL, 0, NULL, "Timing", NULL, 0, 0, 0},
+	{O_TIMING, 'T', NULL, CLI_A_UINT, "0-5", "timing template, -T0 .. -T5 (default -T4)", NULL, 0, 5, 0},
+	{O_RETRIES, 0, "max-retries", CLI_A_UINT, "N", "retransmissions of an unanswered probe", NULL, 0, 50, 0},
+	{O_MINRATE, 0, "min-rate", CLI_A_RATE, "N", "never adapt below N probes/s", NULL, 0, 0, 0},
+	{O_MAXRATE, 0, "max-rate", CLI_A_RATE, "N", "the rate cap (default 100000 probes/s; raise it deliberately)",
+	 NULL, 0, 0, 0},
+	{O_HOSTTO, 0, "host-timeout", CLI_A_TIME, "T",
+	 "stop probing after T (30s, 5m, 1h; ms/s/m/h): hosts are\nscanned together, so this bounds the whole scan; hosts\n"
+	 "left unfinished are marked timed out with what was found",
+	 NULL, 0, 0, 0},
+	{O_MINRTT, 0, "min-rtt-timeout", CLI_A_TIME, "T", "the shortest probe timeout", NULL, 0, 0, 0},
+	{O_MAXRTT, 0, "max-rtt-timeout", CLI_A_TIME, "T", "the longest probe timeout", NULL, 0, 0, 0},
+	{O_INITRTT, 0, "initial-rtt-timeout", CLI_A_TIME, "T", "the first probe timeout", NULL, 0, 0, 0},
+	{O_UDPBUDGET, 0, "udp-budget", CLI_A_TIME, "T",
+	 "bound the UDP phase that waits out the target's ICMP rate\nlimit (default: until every port is told apart)", NULL,
+	 0, 0, 0},
+	{O_SEED, 0, "seed", CLI_A_UINT, "N", "permutation and cookie key (the same on every shard)", NULL, 0, UINT64_MAX,
+	 0},
+	{O_SHARD, 0, "shard", CLI_A_STR, "K/N", "scan only the K-th of N equal parts (needs --seed)", NULL, 0, 0, 0},
+	{O_SPORT, 'g', "source-port", CLI_A_UINT, "P", "the source port of probes", NULL, 1, 65535, 0},
+	{CLI_O_SECTION, 0, NULL, 0, NULL, "Output", NULL, 0, 0, 0},
+	{O_ON, 0, "oN", CLI_A_FILE, "FILE", "normal output to FILE (- = stdout)", NULL, 0, 0, D1},
+	{O_OX, 0, "oX", CLI_A_FILE, "FILE", "nmap XML", NULL, 0, 0, D1},
+	{O_OG, 0, "oG", CLI_A_FILE, "FILE", "grepable", NULL, 0, 0, D1},
+	{O_OJ, 0, "oJ", CLI_A_FILE, "FILE", "JSON Lines", NULL, 0, 0, D1},
+	{O_OA, 0, "oA", CLI_A_FILE, "BASE", "BASE.nmap, BASE.xml, BASE.gnmap", NULL, 0, 0, D1},
+	{CLI_O_JSON, 0, "json", CLI_A_NONE, NULL, "the JSON document on stdout (instead of the normal text)", NULL, 0, 0,
+	 0},
+	{O_OPEN, 0, "open", CLI_A_NONE, NULL, "only open (and open|filtered) ports", NULL, 0, 0, 0},
+	{O_REASON, 0, "reason", CLI_A_NONE, NULL, "a REASON column", NULL, 0, 0, 0},
+	{O_ALL, 0, "all", CLI_A_NONE, NULL, "no \"Not shown\" folding: every port", NULL, 0, 0, 0},
+	{CLI_O_VERBOSE, 'v', NULL, CLI_A_NONE, NULL, "probe statistics", NULL, 0, 0, 0},
+	{O_STATS, 0, "stats-every", CLI_A_TIME, "T", "progress lines on stderr every T (on a TTY: a live line)", NULL, 0,
+	 0, 0},
+	{O_NOOWNERS, 0, "no-owners", CLI_A_NONE, NULL, "do not look up which local process owns an open port", NULL, 0,
+	 0, 0},
+	{0, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 0},
+};
+#undef D1
+
+const struct cli_spec cli_scan_spec = {
+	.name = "scan",
+	.usage = "[OPTIONS] TARGET...",
+	.summary = "which ports of which hosts answer, as nmap reports them (SYN, connect, UDP)",
+	.description = "The outside view: which ports of which hosts answer, as nmap reports them.\n"
+		       "TARGET: 198.18.0.1, 198.18.0.0/16, 198.18.1-3.1-254, 198.18.*.1,\n"
+		       "2001:db8::1, 2001:db8::/120, or a host name.",
+	.opts = opts,
+	.common = CLI_C_JSON | CLI_C_COLOR | CLI_C_VERBOSE,
+	.footer = "Exit 0 when the scan ran, 2 for bad input, 3 on a runtime error or when\n"
+		  "interrupted (Ctrl-C, SIGTERM: what was found is still written), 4 when -sS\n"
+		  "was asked for without CAP_NET_RAW.",
+	.dash1 = true,
+	.fn = cmd_scan,
+};
 
 static volatile sig_atomic_t g_stop;
 static void on_sig(int s)
 {
 	(void)s;
 	g_stop = 1;
-}
-
-/* "30s", "500ms", "5m", "1h", "2" (seconds) -> ms */
-static int parse_time_ms(const char *s, uint64_t *out)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || v < 0 || v > 1e9)
-		return -1;
-	double mul = 1000;
-	if (strcmp(end, "ms") == 0)
-		mul = 1;
-	else if (strcmp(end, "s") == 0 || *end == 0)
-		mul = 1000;
-	else if (strcmp(end, "m") == 0)
-		mul = 60000;
-	else if (strcmp(end, "h") == 0)
-		mul = 3600000;
-	else
-		return -1;
-	*out = (uint64_t)(v * mul);
-	return 0;
-}
-
-static int parse_rate(const char *s, double *out)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || *end || v <= 0 || v > 1e8)
-		return -1;
-	*out = v;
-	return 0;
 }
 
 struct tgt_ctx {
@@ -270,7 +267,8 @@ static int write_file(const struct cli *c, const char *path, const char *fmt, co
 {
 	struct ps_buf b;
 	ps_buf_init(&b);
-	ps_out_scan(&b, fmt, r, db, m);
+	struct ps_out_opts oo = {0};
+	ps_out_emit(&b, PS_VIEW_SCAN, fmt, &(struct ps_out_doc){.scan = r, .db = db, .meta = m}, &oo);
 	if (b.err) {
 		ps_buf_free(&b);
 		return cli_fail(c, EXIT_RUNTIME, "out of memory formatting %s output", fmt);
@@ -290,453 +288,361 @@ static int write_file(const struct cli *c, const char *path, const char *fmt, co
 	return bad ? cli_fail(c, EXIT_RUNTIME, "writing '%s' failed", path) : EXIT_OK;
 }
 
-int cmd_scan(struct cli *c, int argc, char **argv)
-{
+struct scan_args {
 	struct ps_scan_opts o;
-	ps_scan_opts_init(&o);
-	struct ps_targets tg = {0}, ex = {0};
-	struct tgt_ctx tx = {.c = c};
-	const char *port_spec = NULL, *outN = NULL, *outX = NULL, *outG = NULL, *outJ = NULL, *outA = NULL;
-	const char *excl = NULL, *exclfile = NULL;
+	struct tgt_ctx tx;
+	const char *port_spec, *excl, *exclfile;
+	const char *out[5]; /* -oN -oX -oG -oJ -oA */
 	const char *inlists[16];
-	unsigned ninlists = 0;
-	long top = -1;
-	bool json = false, open_only = false, reason = false, verbose = false, want_syn = false, want_connect = false;
-	bool no_owners = false, all = false;
-	int tlevel = 4;
-	uint64_t host_timeout = 0, stats_every = 0, udp_budget = 0, min_rtt = 0, max_rtt = 0, init_rtt = 0;
-	bool have_max_retries = false, have_ht = false;
-	unsigned max_retries = 0;
-	double min_rate = 0, max_rate = 0;
-	const char *targets_pos[256];
-	unsigned npos = 0;
-	int rc = EXIT_OK;
-	struct ps_svcdb *db = NULL;
-	ps_svcdb_open(NULL, &db);
+	unsigned ninlists;
+	long top;
+	bool json, open_only, reason, verbose, want_syn, want_connect, no_owners, all, fast;
+	int tlevel;
+	uint64_t stats_every, udp_budget, min_rtt, max_rtt, init_rtt, host_timeout;
+	bool have_max_retries, have_ht;
+	unsigned max_retries;
+	double min_rate, max_rate;
+	const char *pos[256];
+	unsigned npos;
+};
 
-	/* options without a value */
-	bool fast = false, ignored = false;
-	struct flag {
-		const char *name;
-		bool *dst;
-	};
-	const struct flag flags[] = {
-		{"-sS", &want_syn},
-		{"-sT", &want_connect},
-		{"-sU", &o.udp},
-		{"-sV", &o.versions},
-		{"-sn", &o.ping_only},
-		{"-Pn", &o.no_ping},
-		{"-6", &tx.v6},
-		{"-F", &fast},
-		{"--reason", &reason},
-		{"--open", &open_only},
-		{"-v", &verbose},
-		{"--json", &json},
-		{"--all", &all},
-		{"--allow-broadcast", &tx.allow_special},
-		{"--no-owners", &no_owners},
-		{"-n", &ignored}, /* portsec never resolves addresses to names */
-		{"-R", &ignored},
-		{"--no-color", &ignored},
-	};
-	char namebuf[64], cut1[80], cut2[80];
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *next = i + 1 < argc ? argv[i + 1] : NULL;
-		bool attached = false;
-		/* --opt=value: as nmap, the value may be attached */
-		const char *eq = a[0] == '-' && a[1] == '-' ? strchr(a, '=') : NULL;
-		if (eq && (size_t)(eq - a) < sizeof namebuf) {
-			memcpy(namebuf, a, (size_t)(eq - a));
-			namebuf[eq - a] = 0;
-			a = namebuf;
-			next = eq + 1;
-			attached = true;
-			if (!*next) {
-				rc = cli_usage(c, "option '%s' needs a value", a);
-				goto done;
-			}
-		}
-#define NEED()                                                                                          \
-	do {                                                                                            \
-		if (!next) {                                                                            \
-			rc = cli_usage(c, "option '%s' needs a value", a);                              \
-			goto done;                                                                      \
-		}                                                                                       \
-		if (!attached && cli_looks_like_option(next)) {                                        \
-			rc = cli_usage(c, "option '%s' needs a value ('%s' is an option, not a value)", a, \
-				       cli_cut(next, cut2, sizeof cut2));                              \
-			goto done;                                                                      \
-		}                                                                                       \
-		if (!attached)                                                                          \
-			i++;                                                                            \
-	} while (0)
-		const struct flag *f = NULL;
-		for (size_t k = 0; k < sizeof flags / sizeof flags[0] && !f; k++)
-			if (strcmp(a, flags[k].name) == 0)
-				f = &flags[k];
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			cli_print(help);
-			goto done;
-		} else if (f && attached) {
-			rc = cli_usage(c, "option '%s' takes no value", a);
-			goto done;
-		} else if (f)
-			*f->dst = true;
-		else if (a[0] == '-' && a[1] == 'T' && a[2] >= '0' && a[2] <= '5' && !a[3])
-			tlevel = a[2] - '0';
-		else if (strcmp(a, "-p-") == 0)
-			port_spec = "1-65535";
-		else if (strcmp(a, "-p") == 0) {
-			NEED();
-			port_spec = strcmp(next, "-") == 0 ? "1-65535" : next;
-		} else if (a[0] == '-' && a[1] == 'p' && a[2] && a[2] != '-')
-			port_spec = a + 2;
-		else if (strcmp(a, "--top-ports") == 0) {
-			NEED();
-			uint64_t v;
-			if (ps_parse_uint(next, 1, 65535, &v) != PS_OK) {
-				rc = cli_usage(c, "bad --top-ports '%s' (1..65535)", next);
-				goto done;
-			}
-			top = (long)v;
-		} else if (strcmp(a, "-oN") == 0 || strcmp(a, "-oX") == 0 || strcmp(a, "-oG") == 0 ||
-			   strcmp(a, "-oJ") == 0 || strcmp(a, "-oA") == 0) {
-			NEED();
-			if (!*next) {
-				rc = cli_usage(c, "empty file name for %s", a);
-				goto done;
-			}
-			switch (a[2]) {
-			case 'N': outN = next; break;
-			case 'X': outX = next; break;
-			case 'G': outG = next; break;
-			case 'J': outJ = next; break;
-			default: outA = next; break;
-			}
-		} else if (strcmp(a, "-iL") == 0) {
-			NEED();
-			if (ninlists == 16) {
-				rc = cli_usage(c, "too many -iL files");
-				goto done;
-			}
-			inlists[ninlists++] = next;
-		} else if (strcmp(a, "--exclude") == 0) {
-			NEED();
-			excl = next;
-		} else if (strcmp(a, "--excludefile") == 0) {
-			NEED();
-			exclfile = next;
-		} else if (strcmp(a, "--max-retries") == 0) {
-			NEED();
-			uint64_t v;
-			if (ps_parse_uint(next, 0, 50, &v) != PS_OK) {
-				rc = cli_usage(c, "bad --max-retries '%s' (0..50)", next);
-				goto done;
-			}
-			max_retries = (unsigned)v, have_max_retries = true;
-		} else if (strcmp(a, "--min-rate") == 0 || strcmp(a, "--max-rate") == 0) {
-			NEED();
-			double v;
-			if (parse_rate(next, &v) != 0) {
-				rc = cli_usage(c, "bad %s '%s' (probes per second, > 0)", a, next);
-				goto done;
-			}
-			if (a[3] == 'i')
-				min_rate = v;
-			else
-				max_rate = v;
-		} else if (strcmp(a, "--host-timeout") == 0 || strcmp(a, "--stats-every") == 0 ||
-			   strcmp(a, "--udp-budget") == 0 || strcmp(a, "--min-rtt-timeout") == 0 ||
-			   strcmp(a, "--max-rtt-timeout") == 0 || strcmp(a, "--initial-rtt-timeout") == 0) {
-			NEED();
-			uint64_t v;
-			if (parse_time_ms(next, &v) != 0) {
-				rc = cli_usage(c, "bad time '%s' for %s (e.g. 500ms, 30s, 5m)", next, a);
-				goto done;
-			}
-			if (strcmp(a, "--host-timeout") == 0)
-				host_timeout = v, have_ht = true;
-			else if (strcmp(a, "--stats-every") == 0)
-				stats_every = v ? v : 1;
-			else if (strcmp(a, "--udp-budget") == 0)
-				udp_budget = v ? v : 1;
-			else if (strcmp(a, "--min-rtt-timeout") == 0)
-				min_rtt = v ? v : 1;
-			else if (strcmp(a, "--max-rtt-timeout") == 0)
-				max_rtt = v ? v : 1;
-			else
-				init_rtt = v ? v : 1;
-		} else if (strcmp(a, "--seed") == 0) {
-			NEED();
-			uint64_t v;
-			if (ps_parse_uint(next, 0, UINT64_MAX, &v) != PS_OK) {
-				rc = cli_usage(c, "bad --seed '%s' (a decimal number)", next);
-				goto done;
-			}
-			o.seed = v, o.seed_given = true;
-		} else if (strcmp(a, "--shard") == 0) {
-			NEED();
-			char *sl = strchr(next, '/');
-			uint64_t k, n;
-			char kb[24];
-			if (!sl || (size_t)(sl - next) >= sizeof kb) {
-				rc = cli_usage(c, "bad --shard '%s' (K/N, e.g. 2/4)", next);
-				goto done;
-			}
-			memcpy(kb, next, (size_t)(sl - next));
-			kb[sl - next] = 0;
-			if (ps_parse_uint(kb, 1, 65535, &k) != PS_OK || ps_parse_uint(sl + 1, 1, 65535, &n) != PS_OK ||
-			    k > n) {
-				rc = cli_usage(c, "bad --shard '%s' (K/N with 1 <= K <= N)", next);
-				goto done;
-			}
-			o.shard_k = (unsigned)k, o.shard_n = (unsigned)n;
-		} else if (strcmp(a, "-g") == 0 || strcmp(a, "--source-port") == 0) {
-			NEED();
-			uint16_t v;
-			if (ps_parse_port(next, &v) != PS_OK || v == 0) {
-				rc = cli_usage(c, "bad source port '%s'", next);
-				goto done;
-			}
-			o.source_port = v;
-		} else if (attached) {
-			rc = cli_usage(c, "option '%s' takes no value", a);
-			goto done;
-		} else if (a[0] == '-' && a[1]) {
-			rc = cli_usage(c, "unknown option '%s' (see `portsec scan --help`)", cli_cut(a, cut1, sizeof cut1));
-			goto done;
-		} else {
-			if (npos == 256) {
-				rc = cli_usage(c, "too many targets on the command line (use -iL)");
-				goto done;
-			}
-			targets_pos[npos++] = a;
-		}
-#undef NEED
+static int parse_shard(struct cli *c, const char *v, struct ps_scan_opts *o)
+{
+	const char *sl = strchr(v, '/');
+	uint64_t k, n;
+	char kb[24];
+	if (!sl || (size_t)(sl - v) >= sizeof kb)
+		return cli_usage(c, "bad --shard '%s' (K/N, e.g. 2/4)", v);
+	memcpy(kb, v, (size_t)(sl - v));
+	kb[sl - v] = 0;
+	if (ps_parse_uint(kb, 1, 65535, &k) != PS_OK || ps_parse_uint(sl + 1, 1, 65535, &n) != PS_OK || k > n)
+		return cli_usage(c, "bad --shard '%s' (K/N with 1 <= K <= N)", v);
+	o->shard_k = (unsigned)k, o->shard_n = (unsigned)n;
+	return EXIT_OK;
+}
+
+/* one option with its value; EXIT_OK or an exit code */
+static int scan_opt(struct cli *c, int id, const struct cli_args *a, struct scan_args *s)
+{
+	uint64_t ms = a->num ? a->num : 1; /* a zero time means "as short as can be" */
+	switch (id) {
+	case O_SYN: s->want_syn = true; break;
+	case O_CONNECT: s->want_connect = true; break;
+	case O_UDP: s->o.udp = true; break;
+	case O_VERSIONS: s->o.versions = true; break;
+	case O_PING: s->o.ping_only = true; break;
+	case O_NOPING: s->o.no_ping = true; break;
+	case O_PORTS: s->port_spec = a->val[0] == '-' && !a->val[1] ? "1-65535" : a->val; break;
+	case O_TOP: s->top = (long)a->num; break;
+	case O_FAST: s->fast = true; break;
+	case O_IL:
+		if (s->ninlists == 16)
+			return cli_usage(c, "too many -iL files");
+		s->inlists[s->ninlists++] = a->val;
+		break;
+	case O_EXCL: s->excl = a->val; break;
+	case O_EXCLFILE: s->exclfile = a->val; break;
+	case O_NORESOLVE: break; /* portsec never resolves addresses to names */
+	case O_V6: s->tx.v6 = true; break;
+	case O_BCAST: s->tx.allow_special = true; break;
+	case O_TIMING: s->tlevel = (int)a->num; break;
+	case O_RETRIES: s->max_retries = (unsigned)a->num, s->have_max_retries = true; break;
+	case O_MINRATE: s->min_rate = a->dnum; break;
+	case O_MAXRATE: s->max_rate = a->dnum; break;
+	case O_HOSTTO: s->host_timeout = a->num, s->have_ht = true; break;
+	case O_MINRTT: s->min_rtt = ms; break;
+	case O_MAXRTT: s->max_rtt = ms; break;
+	case O_INITRTT: s->init_rtt = ms; break;
+	case O_UDPBUDGET: s->udp_budget = ms; break;
+	case O_STATS: s->stats_every = ms; break;
+	case O_SEED: s->o.seed = a->num, s->o.seed_given = true; break;
+	case O_SHARD: return parse_shard(c, a->val, &s->o);
+	case O_SPORT: s->o.source_port = (uint16_t)a->num; break;
+	case O_ON:
+	case O_OX:
+	case O_OG:
+	case O_OJ:
+	case O_OA: s->out[id - O_ON] = a->val; break;
+	case CLI_O_JSON: s->json = true; break;
+	case O_OPEN: s->open_only = true; break;
+	case O_REASON: s->reason = true; break;
+	case O_ALL: s->all = true; break;
+	case CLI_O_VERBOSE: s->verbose = true; break;
+	case O_NOOWNERS: s->no_owners = true; break;
+	case CLI_POS:
+		if (s->npos == 256)
+			return cli_usage(c, "too many targets on the command line (use -iL)");
+		s->pos[s->npos++] = a->val;
+		break;
 	}
-	if (fast && top < 0)
-		top = 100;
-	if (want_syn && want_connect) {
-		rc = cli_usage(c, "-sS and -sT exclude each other");
-		goto done;
-	}
-	if (o.shard_n > 1 && !o.seed_given) {
-		rc = cli_usage(c, "--shard needs --seed (every shard must walk the same permutation)");
-		goto done;
-	}
-	if (o.ping_only && (port_spec || top > 0)) {
-		rc = cli_usage(c, "-sn scans no ports: drop -p/--top-ports");
-		goto done;
-	}
-	/* targets */
-	for (unsigned i = 0; i < npos && !rc; i++)
-		rc = add_token(&tx, &tg, targets_pos[i], false);
-	for (unsigned i = 0; i < ninlists && !rc; i++)
-		rc = read_list(&tx, &tg, inlists[i], false);
-	if (rc)
-		goto done;
-	if (excl) {
-		char *dup = strdup(excl);
+	return EXIT_OK;
+}
+
+/* returns EXIT_OK, an exit code, or -1 after --help */
+static int scan_parse(struct cli *c, int argc, char **argv, struct scan_args *s)
+{
+	struct cli_args a;
+	cli_args_init(&a, c, &cli_scan_spec, argc, argv);
+	s->top = -1;
+	s->tlevel = 4;
+	s->tx.c = c;
+	int id, rc = EXIT_OK;
+	while (rc == EXIT_OK && (id = cli_next(&a)) != CLI_END)
+		rc = scan_opt(c, id, &a, s);
+	if (rc != EXIT_OK)
+		return rc;
+	if (a.rc || a.done)
+		return a.done ? -1 : a.rc;
+	if (s->fast && s->top < 0)
+		s->top = 100;
+	if (s->want_syn && s->want_connect)
+		return cli_usage(c, "-sS and -sT exclude each other");
+	if (s->o.shard_n > 1 && !s->o.seed_given)
+		return cli_usage(c, "--shard needs --seed (every shard must walk the same permutation)");
+	if (s->o.ping_only && (s->port_spec || s->top > 0))
+		return cli_usage(c, "-sn scans no ports: drop -p/--top-ports");
+	return EXIT_OK;
+}
+
+static int scan_targets(struct cli *c, struct scan_args *s, struct ps_targets *tg, struct ps_targets *ex)
+{
+	int rc = EXIT_OK;
+	for (unsigned i = 0; i < s->npos && !rc; i++)
+		rc = add_token(&s->tx, tg, s->pos[i], false);
+	for (unsigned i = 0; i < s->ninlists && !rc; i++)
+		rc = read_list(&s->tx, tg, s->inlists[i], false);
+	if (!rc && s->excl) {
+		char *dup = strdup(s->excl);
+		if (!dup)
+			return cli_fail(c, EXIT_RUNTIME, "out of memory");
 		for (char *sv, *tok = strtok_r(dup, ",", &sv); tok && !rc; tok = strtok_r(NULL, ",", &sv))
-			rc = add_token(&tx, &ex, tok, true);
+			rc = add_token(&s->tx, ex, tok, true);
 		free(dup);
-		if (rc)
-			goto done;
 	}
-	if (exclfile && (rc = read_list(&tx, &ex, exclfile, true)) != 0)
-		goto done;
-	if (tg.n == 0) {
-		rc = cli_usage(c, "no targets given (see `portsec scan --help`)");
-		goto done;
-	}
-	ps_targets_finish(&ex, NULL);
-	size_t excluded = ps_targets_finish(&tg, &ex);
+	if (!rc && s->exclfile)
+		rc = read_list(&s->tx, ex, s->exclfile, true);
+	if (rc)
+		return rc;
+	if (tg->n == 0)
+		return cli_usage(c, "no targets given (see `portsec scan --help`)");
+	ps_targets_finish(ex, NULL);
+	size_t excluded = ps_targets_finish(tg, ex);
 	int berr;
-	drop_iface_broadcasts(&tx, &tg, true, &berr);
-	if (berr) {
-		rc = cli_usage(c, "target is the broadcast address of a local interface (--allow-broadcast to scan it)");
-		goto done;
-	}
-	if (tx.skipped_special)
+	drop_iface_broadcasts(&s->tx, tg, true, &berr);
+	if (berr)
+		return cli_usage(c, "target is the broadcast address of a local interface (--allow-broadcast to scan it)");
+	if (s->tx.skipped_special)
 		fprintf(stderr, "portsec scan: left out %u multicast/broadcast/unspecified address%s (--allow-broadcast to include)\n",
-			tx.skipped_special, tx.skipped_special == 1 ? "" : "es");
-	if (tg.n == 0) {
-		rc = cli_usage(c, "every target was excluded%s", excluded ? "" : " (multicast/broadcast)");
-		goto done;
-	}
-	/* scan types: SYN with raw sockets, else connect (said plainly) */
+			s->tx.skipped_special, s->tx.skipped_special == 1 ? "" : "es");
+	if (tg->n == 0)
+		return cli_usage(c, "every target was excluded%s", excluded ? "" : " (multicast/broadcast)");
+	return EXIT_OK;
+}
+
+/* scan types (SYN with raw sockets, else connect, said plainly) and ports */
+static int scan_types_ports(struct cli *c, struct scan_args *s, struct ps_svcdb *db, size_t nhosts)
+{
+	struct ps_scan_opts *o = &s->o;
 	bool raw = ps_scan_can_raw();
-	if (want_syn && !raw) {
-		rc = cli_fail(c, EXIT_PRIV, "-sS needs raw sockets (root or CAP_NET_RAW); -sT works without");
-		goto done;
+	if (s->want_syn && !raw)
+		return cli_fail(c, EXIT_PRIV, "-sS needs raw sockets (root or CAP_NET_RAW); -sT works without");
+	if (o->ping_only)
+		return EXIT_OK;
+	if (s->want_syn)
+		o->syn = true;
+	else if (s->want_connect)
+		o->connect = true;
+	else if (!o->udp) {
+		o->syn = raw;
+		o->connect = !raw;
+		if (!raw)
+			fprintf(stderr, "portsec scan: no raw sockets (not root, no CAP_NET_RAW): TCP connect scan (-sT)\n");
 	}
-	if (!o.ping_only) {
-		if (want_syn)
-			o.syn = true;
-		else if (want_connect)
-			o.connect = true;
-		else if (!o.udp) {
-			o.syn = raw;
-			o.connect = !raw;
-			if (!raw)
-				fprintf(stderr, "portsec scan: no raw sockets (not root, no CAP_NET_RAW): TCP connect scan (-sT)\n");
-		}
+	unsigned protos = ((o->syn || o->connect) ? PS_P_TCP : 0) | (o->udp ? PS_P_UDP : 0);
+	char err[200];
+	if (s->port_spec) {
+		if (ps_scan_ports_parse(s->port_spec, protos, svc_lookup, db, &o->ports, err, sizeof err) != PS_OK)
+			return cli_usage(c, "%s", err);
+		/* T:/U: items for a protocol that is not being scanned are dropped, as nmap does */
+		if (!(protos & PS_P_TCP))
+			o->ports.ntcp = 0;
+		if (!(protos & PS_P_UDP))
+			o->ports.nudp = 0;
+	} else {
+		size_t n = s->top > 0 ? (size_t)s->top : 1000;
+		if (protos & PS_P_TCP)
+			ps_scan_ports_top(PS_P_TCP, n, &o->ports);
+		if (protos & PS_P_UDP)
+			ps_scan_ports_top(PS_P_UDP, n, &o->ports);
 	}
-	/* ports */
-	unsigned protos = ((o.syn || o.connect) ? PS_P_TCP : 0) | (o.udp ? PS_P_UDP : 0);
-	if (!o.ping_only) {
-		char err[200];
-		if (port_spec) {
-			int prc = ps_scan_ports_parse(port_spec, protos, svc_lookup, db, &o.ports, err, sizeof err);
-			if (prc != PS_OK) {
-				rc = cli_usage(c, "%s", err);
-				goto done;
-			}
-			/* T:/U: items for a protocol that is not being scanned are dropped, as nmap does */
-			if (!(protos & PS_P_TCP))
-				o.ports.ntcp = 0;
-			if (!(protos & PS_P_UDP))
-				o.ports.nudp = 0;
-		} else {
-			size_t n = top > 0 ? (size_t)top : 1000;
-			if (protos & PS_P_TCP)
-				ps_scan_ports_top(PS_P_TCP, n, &o.ports);
-			if (protos & PS_P_UDP)
-				ps_scan_ports_top(PS_P_UDP, n, &o.ports);
-		}
-		if (!o.ports.ntcp && !o.ports.nudp) {
-			rc = cli_usage(c, "no ports to scan for the scan types asked");
-			goto done;
-		}
-		uint64_t probes = (uint64_t)tg.n * (o.ports.ntcp > o.ports.nudp ? o.ports.ntcp : o.ports.nudp);
-		if (probes > PS_SCAN_MAX_PROBES) {
-			rc = cli_usage(c, "%zu hosts x %zu ports is more than %llu probes for one run: split it with --shard",
-				       tg.n, o.ports.ntcp > o.ports.nudp ? o.ports.ntcp : o.ports.nudp,
-				       (unsigned long long)PS_SCAN_MAX_PROBES);
-			goto done;
-		}
+	if (!o->ports.ntcp && !o->ports.nudp)
+		return cli_usage(c, "no ports to scan for the scan types asked");
+	size_t np = o->ports.ntcp > o->ports.nudp ? o->ports.ntcp : o->ports.nudp;
+	if ((uint64_t)nhosts * np > PS_SCAN_MAX_PROBES)
+		return cli_usage(c, "%zu hosts x %zu ports is more than %llu probes for one run: split it with --shard",
+				 nhosts, np, (unsigned long long)PS_SCAN_MAX_PROBES);
+	return EXIT_OK;
+}
+
+static uint32_t ms_to_us(uint64_t ms)
+{
+	return (uint32_t)(ms * 1000 > 4000000000ull ? 4000000000ull : ms * 1000);
+}
+
+static int scan_timing(struct cli *c, struct scan_args *s)
+{
+	struct ps_timing *t = &s->o.timing;
+	ps_timing_template(s->tlevel, t);
+	if (s->have_max_retries)
+		t->max_retries = s->max_retries;
+	if (s->max_rate > 0)
+		t->max_rate = s->max_rate;
+	if (s->min_rate > 0) {
+		t->min_rate = s->min_rate;
+		if (t->max_rate < s->min_rate)
+			t->max_rate = s->min_rate;
 	}
-	/* timing */
-	ps_timing_template(tlevel, &o.timing);
-	if (have_max_retries)
-		o.timing.max_retries = max_retries;
-	if (max_rate > 0)
-		o.timing.max_rate = max_rate;
-	if (min_rate > 0) {
-		o.timing.min_rate = min_rate;
-		if (o.timing.max_rate < min_rate)
-			o.timing.max_rate = min_rate;
-	}
-	if (max_rate > 0 && min_rate > max_rate) {
-		rc = cli_usage(c, "--min-rate is above --max-rate");
-		goto done;
-	}
-	if (have_ht)
-		o.timing.host_timeout_ms = host_timeout;
-	if (min_rtt)
-		o.timing.min_rtt_us = (uint32_t)(min_rtt * 1000 > 4000000000ull ? 4000000000ull : min_rtt * 1000);
-	if (max_rtt)
-		o.timing.max_rtt_us = (uint32_t)(max_rtt * 1000 > 4000000000ull ? 4000000000ull : max_rtt * 1000);
-	if (init_rtt)
-		o.timing.initial_rtt_us = (uint32_t)(init_rtt * 1000 > 4000000000ull ? 4000000000ull : init_rtt * 1000);
-	if (o.timing.min_rtt_us > o.timing.max_rtt_us) {
-		rc = cli_usage(c, "--min-rtt-timeout is above --max-rtt-timeout");
-		goto done;
-	}
-	o.udp_budget_ms = udp_budget;
-	o.all_ports_listed = all;
-	/* progress and Ctrl-C */
-	struct prog pg = {.tty = isatty(STDERR_FILENO), .lines = stats_every > 0};
-	if (pg.tty || stats_every) {
-		o.progress = on_progress;
-		o.progress_ctx = &pg;
-		o.progress_every_ms = stats_every ? (double)stats_every : 1000;
+	if (s->max_rate > 0 && s->min_rate > s->max_rate)
+		return cli_usage(c, "--min-rate is above --max-rate");
+	if (s->have_ht)
+		t->host_timeout_ms = s->host_timeout;
+	if (s->min_rtt)
+		t->min_rtt_us = ms_to_us(s->min_rtt);
+	if (s->max_rtt)
+		t->max_rtt_us = ms_to_us(s->max_rtt);
+	if (s->init_rtt)
+		t->initial_rtt_us = ms_to_us(s->init_rtt);
+	if (t->min_rtt_us > t->max_rtt_us)
+		return cli_usage(c, "--min-rtt-timeout is above --max-rtt-timeout");
+	s->o.udp_budget_ms = s->udp_budget;
+	s->o.all_ports_listed = s->all;
+	return EXIT_OK;
+}
+
+/* owners from the inside view, for hosts that live on this machine (this
+ * namespace, or as root any other namespace of it) */
+static void attach_owners(struct ps_scan_result *r)
+{
+	bool any_open = false;
+	for (size_t h = 0; h < r->nhosts && !any_open; h++)
+		for (size_t i = 0; i < r->hosts[h].nports && !any_open; i++)
+			any_open = r->hosts[h].ports[i].state == PS_PST_OPEN;
+	if (!any_open)
+		return;
+	struct ps_inv_opts io;
+	ps_inv_opts_init(&io);
+	io.owners = true;
+	io.states = 1u << PS_ST_LISTEN | 1u << PS_ST_CLOSE;
+	io.ns_mode = geteuid() == 0 ? PS_NS_ALL : PS_NS_CURRENT;
+	struct ps_inventory *inv = NULL;
+	if (ps_inventory_collect(&io, &inv) == PS_OK && inv)
+		ps_scan_attach_owners(r, inv);
+	ps_inventory_free(inv);
+}
+
+/* progress, Ctrl-C, the run itself */
+static int scan_execute(struct cli *c, struct scan_args *s, struct ps_targets *tg, struct ps_scan_result **r)
+{
+	struct prog pg = {.tty = isatty(STDERR_FILENO), .lines = s->stats_every > 0};
+	if (pg.tty || s->stats_every) {
+		s->o.progress = on_progress;
+		s->o.progress_ctx = &pg;
+		s->o.progress_every_ms = s->stats_every ? (double)s->stats_every : 1000;
 	}
 	struct sigaction sa = {.sa_handler = on_sig, .sa_flags = SA_RESETHAND};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	o.stop = &g_stop;
-	o.targets = &tg;
-
-	struct ps_scan_result *r = NULL;
-	int src = ps_scan_run(&o, &r);
-	if (pg.tty && !pg.lines && o.progress)
+	s->o.stop = &g_stop;
+	s->o.targets = tg;
+	int src = ps_scan_run(&s->o, r);
+	if (pg.tty && !pg.lines && s->o.progress)
 		fprintf(stderr, "\r\033[K");
-	if (src == PS_ERR_PERM) {
-		rc = cli_fail(c, EXIT_PRIV, "raw sockets not permitted (root or CAP_NET_RAW needed for -sS)");
-		goto done;
-	}
-	if (src != PS_OK) {
-		rc = cli_fail(c, src == PS_ERR_RANGE || src == PS_ERR_INVAL ? EXIT_USAGE : EXIT_RUNTIME, "scan failed: %s%s%s",
-			      ps_strerror(src), src == PS_ERR_SYS ? ": " : "", src == PS_ERR_SYS ? strerror(errno) : "");
-		goto done;
-	}
-	ps_scan_mark_local(r);
-	/* owners from the inside view, for hosts that live on this machine (this
-	 * namespace, or as root any other namespace of it) */
-	bool any_open = false;
-	for (size_t h = 0; h < r->nhosts && !any_open; h++)
-		for (size_t i = 0; i < r->hosts[h].nports && !any_open; i++)
-			any_open = r->hosts[h].ports[i].state == PS_PST_OPEN;
-	if (any_open && !no_owners) {
-		struct ps_inv_opts io;
-		ps_inv_opts_init(&io);
-		io.owners = true;
-		io.states = 1u << PS_ST_LISTEN | 1u << PS_ST_CLOSE;
-		io.ns_mode = geteuid() == 0 ? PS_NS_ALL : PS_NS_CURRENT;
-		struct ps_inventory *inv = NULL;
-		if (ps_inventory_collect(&io, &inv) == PS_OK && inv) {
-			ps_scan_attach_owners(r, inv);
-			ps_inventory_free(inv);
-		}
-	}
+	if (src == PS_ERR_PERM)
+		return cli_fail(c, EXIT_PRIV, "raw sockets not permitted (root or CAP_NET_RAW needed for -sS)");
+	if (src != PS_OK)
+		return cli_fail(c, src == PS_ERR_RANGE || src == PS_ERR_INVAL ? EXIT_USAGE : EXIT_RUNTIME, "scan failed: %s%s%s",
+				ps_strerror(src), src == PS_ERR_SYS ? ": " : "", src == PS_ERR_SYS ? strerror(errno) : "");
+	ps_scan_mark_local(*r);
+	if (!s->no_owners)
+		attach_owners(*r);
+	return EXIT_OK;
+}
+
+/* every -o file, then stdout unless a file took it */
+static int scan_write(struct cli *c, const struct scan_args *s, int argc, char **argv, const struct ps_scan_result *r,
+		      const struct ps_svcdb *db)
+{
 	/* the command line, for XML args and the grepable header */
 	char args[1024];
 	size_t w = (size_t)snprintf(args, sizeof args, "portsec scan");
 	for (int i = 1; i < argc && w < sizeof args - 1; i++)
 		w += (size_t)snprintf(args + w, sizeof args - w, " %s", argv[i]);
-	struct ps_scan_meta m = {.version = ps_version(), .args = args, .reason = reason, .open_only = open_only,
-				 .all = all, .versions = o.versions, .stats = verbose};
+	struct ps_scan_meta m = {.version = ps_version(), .args = args, .reason = s->reason, .open_only = s->open_only,
+				 .all = s->all, .versions = s->o.versions, .stats = s->verbose};
 	if (g_stop)
 		fprintf(stderr, "portsec scan: interrupted; writing what was found\n");
-	if (outX && (rc = write_file(c, outX, "xml", r, db, &m)) != 0)
-		goto free_r;
-	if (outG && (rc = write_file(c, outG, "grepable", r, db, &m)) != 0)
-		goto free_r;
-	if (outJ && (rc = write_file(c, outJ, "jsonl", r, db, &m)) != 0)
-		goto free_r;
-	if (outN && (rc = write_file(c, outN, "normal", r, db, &m)) != 0)
-		goto free_r;
-	if (outA) {
+	static const char *const fmt[4] = {"normal", "xml", "grepable", "jsonl"};
+	static const int order[4] = {1, 2, 3, 0}; /* XML first, as before: the file a crash must not lose */
+	bool stdout_taken = false;
+	int rc = EXIT_OK;
+	for (int k = 0; k < 4 && !rc; k++) {
+		const char *path = s->out[order[k]];
+		if (!path)
+			continue;
+		stdout_taken |= path[0] == '-' && !path[1];
+		rc = write_file(c, path, fmt[order[k]], r, db, &m);
+	}
+	if (s->out[4]) {
 		char p[4096];
 		static const char *const ext[3][2] = {{".nmap", "normal"}, {".xml", "xml"}, {".gnmap", "grepable"}};
 		for (int k = 0; k < 3 && !rc; k++) {
-			snprintf(p, sizeof p, "%s%s", outA, ext[k][0]);
+			snprintf(p, sizeof p, "%s%s", s->out[4], ext[k][0]);
 			rc = write_file(c, p, ext[k][1], r, db, &m);
 		}
-		if (rc)
-			goto free_r;
 	}
-	bool stdout_taken = (outX && !strcmp(outX, "-")) || (outG && !strcmp(outG, "-")) || (outJ && !strcmp(outJ, "-")) ||
-			    (outN && !strcmp(outN, "-"));
+	if (rc)
+		return rc;
 	if (!stdout_taken) {
 		struct ps_buf b;
 		cli_buf_stdout(&b);
-		ps_out_scan(&b, json ? "json" : "normal", r, db, &m);
+		struct ps_out_opts oo = {.color = c->color};
+		ps_out_emit(&b, PS_VIEW_SCAN, s->json ? "json" : "normal", &(struct ps_out_doc){.scan = r, .db = db, .meta = &m},
+			    &oo);
 		rc = cli_finish_stdout(c, &b);
 	}
 	/* interrupted: what was found is written, but the scan did not finish */
 	if (rc == EXIT_OK && r->stats.interrupted)
 		rc = EXIT_RUNTIME;
-free_r:
+	return rc;
+}
+
+int cmd_scan(struct cli *c, int argc, char **argv)
+{
+	struct scan_args *s = calloc(1, sizeof *s);
+	if (!s)
+		return cli_fail(c, EXIT_RUNTIME, "out of memory");
+	ps_scan_opts_init(&s->o);
+	struct ps_targets tg = {0}, ex = {0};
+	struct ps_svcdb *db = NULL;
+	ps_svcdb_open(NULL, &db);
+	struct ps_scan_result *r = NULL;
+	int rc = scan_parse(c, argc, argv, s);
+	if (rc == EXIT_OK)
+		rc = scan_targets(c, s, &tg, &ex);
+	if (rc == EXIT_OK)
+		rc = scan_types_ports(c, s, db, tg.n);
+	if (rc == EXIT_OK)
+		rc = scan_timing(c, s);
+	if (rc == EXIT_OK)
+		rc = scan_execute(c, s, &tg, &r);
+	if (rc == EXIT_OK)
+		rc = scan_write(c, s, argc, argv, r, db);
 	ps_scan_result_free(r);
-done:
 	ps_targets_free(&tg);
 	ps_targets_free(&ex);
-	ps_scan_ports_free(&o.ports);
+	ps_scan_ports_free(&s->o.ports);
 	ps_svcdb_free(db);
-	return rc;
+	free(s);
+	return rc < 0 ? EXIT_OK : rc;
 }

@@ -1,5 +1,5 @@
-/* main.c - portsec's command table, global options and exit codes.
- * Each subcommand lives in cmd_<name>.c and parses its own options. */
+/* main.c - portsec's command table, `portsec help` and the exit codes.
+ * Each subcommand lives in cmd_<name>.c with its option table (cli_opt.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,34 +7,72 @@
 
 #include "cli.h"
 
-struct command {
-	const char *name;
-	int (*fn)(struct cli *c, int argc, char **argv);
-	const char *summary;
+static const struct cli_spec *const commands[] = {
+	&cli_list_spec, &cli_info_spec,   &cli_report_spec,  &cli_scan_spec,    &cli_hidden_spec,
+	&cli_open_spec, &cli_close_spec,  &cli_rules_spec,   &cli_enable_spec,  &cli_disable_spec,
+	&cli_restore_spec, &cli_help_spec, NULL,
 };
 
-static const struct command commands[] = {
-	{"list", cmd_list, "every socket, its owners, in every namespace (ss/netstat flags)"},
-	{"info", cmd_info, "what a port is, what Linux does with it here, who holds it"},
-	{"report", cmd_report, "the host report (what `portsec` alone prints)"},
-	{"scan", cmd_scan, "which ports of which hosts answer, as nmap reports them (SYN, connect, UDP)"},
-	{"hidden", cmd_hidden, "ports and backdoors hidden from the usual tools (cross-view + bind sweep)"},
-	{"open", cmd_open, "let traffic in to a port (portsec's nftables table, atomic, persistent)"},
-	{"close", cmd_close, "shut a port out (refuses to cut the running SSH session)"},
-	{"rules", cmd_rules, "portsec's firewall rules with their effective verdict; rules delete N"},
-	{"enable", cmd_enable, "default-deny for incoming traffic (opened ports, replies, ICMP allowed)"},
-	{"disable", cmd_disable, "back to default-accept for incoming traffic"},
-	{"restore", cmd_restore, "load the saved firewall rules (run at boot by portsec-firewall.service)"},
-};
-
-static void usage(FILE *f)
+const struct cli_spec *const *cli_spec_list(void)
 {
-	fprintf(f, "usage: portsec [--json] [--no-color]          the host report\n"
-		   "       portsec COMMAND [OPTIONS] [ARGS]\n\ncommands:\n");
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\n`portsec COMMAND --help` for a command's options.  Exit codes: 0 ok, 1 findings,\n"
-		   "2 usage or input error, 3 runtime error, 4 missing privilege.\n");
+	return commands;
+}
+
+const struct cli_spec *cli_spec_find(const char *name)
+{
+	for (size_t i = 0; commands[i]; i++)
+		if (strcmp(commands[i]->name, name) == 0)
+			return commands[i];
+	return NULL;
+}
+
+void cli_commands_help(struct ps_buf *b)
+{
+	ps_buf_puts(b, "\nCommands:\n");
+	for (size_t i = 0; commands[i]; i++)
+		ps_buf_printf(b, "  %-8s %s\n", commands[i]->name, commands[i]->summary);
+	ps_buf_puts(b, "\n`portsec help COMMAND` or `portsec COMMAND --help` for a command's options.\n"
+		       "Exit codes: 0 ok, 1 findings, 2 usage or input error, 3 runtime error,\n"
+		       "4 missing privilege or an incomplete check.\n");
+}
+
+static const struct cli_opt help_opts[] = {{0, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 0}};
+
+const struct cli_spec cli_help_spec = {
+	.name = "help",
+	.usage = "[COMMAND]",
+	.summary = "the commands, or one command's options",
+	.description = "Without COMMAND: every command.  With it: the same text as `portsec COMMAND --help`.",
+	.opts = help_opts,
+	.fn = cmd_help,
+};
+
+int cmd_help(struct cli *c, int argc, char **argv)
+{
+	struct cli_args a;
+	cli_args_init(&a, c, &cli_help_spec, argc, argv);
+	const char *what = NULL;
+	int id;
+	while ((id = cli_next(&a)) != CLI_END) {
+		if (what)
+			return cli_usage(c, "help takes one command name");
+		what = a.val;
+	}
+	if (a.rc || a.done)
+		return a.rc;
+	struct ps_buf b;
+	cli_buf_stdout(&b);
+	if (!what) {
+		cli_help(&b, &cli_top_spec);
+	} else {
+		const struct cli_spec *s = cli_spec_find(what);
+		if (!s) {
+			ps_buf_free(&b);
+			return cli_usage(c, "unknown command '%s' (try `portsec help`)", what);
+		}
+		cli_help(&b, s);
+	}
+	return cli_finish_stdout(c, &b);
 }
 
 int main(int argc, char **argv)
@@ -42,24 +80,18 @@ int main(int argc, char **argv)
 	struct cli c = {0};
 	const char *nc = getenv("NO_COLOR");
 	c.color = isatty(STDOUT_FILENO) && !(nc && *nc);
-	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-		usage(stdout);
-		return EXIT_OK;
-	}
-	if (argc >= 2 && (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0)) {
-		printf("portsec %s\n", ps_version());
-		return EXIT_OK;
-	}
 	/* no command, or only options: the host report */
 	if (argc < 2 || argv[1][0] == '-') {
 		c.cmd = "report";
+		c.spec = &cli_top_spec;
 		return cmd_report(&c, argc, argv);
 	}
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		if (strcmp(argv[1], commands[i].name) == 0) {
-			c.cmd = commands[i].name;
-			return commands[i].fn(&c, argc - 1, argv + 1);
-		}
-	fprintf(stderr, "portsec: unknown command '%s' (try `portsec --help`)\n", argv[1]);
-	return EXIT_USAGE;
+	const struct cli_spec *s = cli_spec_find(argv[1]);
+	if (!s) {
+		fprintf(stderr, "portsec: unknown command '%s' (try `portsec help`)\n", argv[1]);
+		return EXIT_USAGE;
+	}
+	c.cmd = s->name;
+	c.spec = s;
+	return s->fn(&c, argc - 1, argv + 1);
 }

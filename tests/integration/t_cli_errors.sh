@@ -73,5 +73,23 @@ long=$(head -c 100000 /dev/zero | tr '\0' x)
 "$PORTSEC" scan "--$long" >"$TMPD/out" 2>"$TMPD/err"; rc=$?
 [ "$rc" = 2 ] && [ "$(wc -c <"$TMPD/err")" -lt 500 ] && ok "a 100,000-character option is cut in the error ($(wc -c <"$TMPD/err") bytes)" || bad "long option: exit $rc, $(wc -c <"$TMPD/err") bytes"
 check "extra" report extra
+check "'--dry-run' is an option" open 22/tcp --iface --dry-run
+check "needs a value" close 22/tcp --from
+check "needs a value" open --from= 22/tcp
+check "takes no value" rules --json=yes
+check "one of: auto always never" list --color=sometimes
+check "a number from 1 to 64" hidden --threads 0
+check "a number from 0 to 5" scan -T9 127.0.0.1
+check "unknown command" help nosuchcommand
+# one table per command: --opt=value and --opt value are the same, and the
+# help is the same text whichever way it is asked for
+for cmd in list info report scan hidden open close rules enable disable restore help; do
+	a=$("$PORTSEC" help $cmd 2>&1); b=$("$PORTSEC" $cmd --help 2>&1); c=$("$PORTSEC" $cmd -h 2>&1)
+	[ -n "$a" ] && [ "$a" = "$b" ] && [ "$a" = "$c" ] && ok "help $cmd = $cmd --help = $cmd -h" || bad "help $cmd differs from $cmd --help"
+done
+"$PORTSEC" list --source=procfs -l -H >"$TMPD/a" 2>/dev/null; ra=$?
+"$PORTSEC" list --source procfs -l -H >"$TMPD/b" 2>/dev/null; rb=$?
+[ "$ra" = 0 ] && [ "$rb" = 0 ] && ok "list --source=procfs and --source procfs both run" || bad "list --source=: $ra $rb"
+"$PORTSEC" --help | grep -q "^  hidden " && ok "portsec --help lists the commands" || bad "portsec --help has no command list"
 check "--wat" --wat
 finish

@@ -74,11 +74,41 @@ static char *render_list(const char *fmt, bool procs)
 	struct ps_buf b;
 	ps_buf_init(&b);
 	struct ps_out_opts o = {.header = true, .processes = procs};
-	assert_int_equal(ps_list_format_by_name(fmt)->emit(&b, inv, NULL, db, &o), 0);
+	assert_int_equal(ps_out_emit(&b, PS_VIEW_LIST, fmt, &(struct ps_out_doc){.inv = inv, .db = db}, &o), 0);
 	ps_buf_putc(&b, '\0');
 	ps_svcdb_free(db);
 	ps_inventory_free(inv);
 	return b.data;
+}
+
+/* every view is reachable through the one ops table, with a JSON format;
+ * a format a view lacks is refused, never another view's formatter */
+static void test_registry(void **st)
+{
+	(void)st;
+	bool json[PS_VIEW_MAX] = {0}, human[PS_VIEW_MAX] = {0};
+	size_t n = 0;
+	for (const struct ps_formatter *f = ps_formatters(); f->name; f++, n++) {
+		assert_true(f->view < PS_VIEW_MAX);
+		assert_non_null(f->emit);
+		assert_ptr_equal(ps_formatter_find(f->view, f->name), f);
+		if (strcmp(f->name, "json") == 0)
+			json[f->view] = true;
+		else
+			human[f->view] = true;
+	}
+	assert_true(n >= 2 * PS_VIEW_MAX);
+	for (int v = 0; v < PS_VIEW_MAX; v++) {
+		assert_true(json[v]);
+		assert_true(human[v]);
+	}
+	struct ps_buf b;
+	ps_buf_init(&b);
+	struct ps_out_opts o = {0};
+	assert_int_equal(ps_out_emit(&b, PS_VIEW_LIST, "xml", &(struct ps_out_doc){0}, &o), PS_ERR_INVAL);
+	assert_null(ps_formatter_find(PS_VIEW_HIDDEN, "table"));
+	assert_int_equal(b.len, 0);
+	ps_buf_free(&b);
 }
 
 static void test_table(void **st)
@@ -188,6 +218,7 @@ static void test_report(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_registry),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_json_contract),
 		cmocka_unit_test(test_report),

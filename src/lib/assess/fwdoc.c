@@ -91,3 +91,39 @@ void ps_fw_doc_free(struct ps_fw_doc *d)
 	ps_assess_arena_free(d->arena);
 	memset(d, 0, sizeof *d);
 }
+
+static char **entry_texts(struct ps_arena *ar, const struct ps_fw_entry *e, size_t n)
+{
+	char **t = ps_arena_alloc(ar, (n ? n : 1) * sizeof *t);
+	for (size_t i = 0; t && i < n; i++) {
+		struct ps_buf b;
+		ps_buf_init(&b);
+		ps_fw_entry_text(&e[i], &b);
+		t[i] = as_strbuf(ar, &b);
+		ps_buf_free(&b);
+		if (!t[i])
+			return NULL;
+	}
+	return t;
+}
+
+int ps_assess_fw_change(const struct ps_fw_plan *plan, struct ps_fw_change_doc *d)
+{
+	d->arena = ps_assess_arena_new();
+	if (!d->arena)
+		return PS_ERR_NOMEM;
+	d->removed = entry_texts(d->arena, plan->del, plan->ndel);
+	d->added = entry_texts(d->arena, plan->add, plan->nadd);
+	if (!d->removed || !d->added)
+		return PS_ERR_NOMEM;
+	d->nremoved = plan->ndel;
+	d->nadded = plan->nadd;
+	d->set_policy = plan->set_policy;
+	return PS_OK;
+}
+
+void ps_fw_change_doc_free(struct ps_fw_change_doc *d)
+{
+	ps_assess_arena_free(d->arena);
+	memset(d, 0, sizeof *d);
+}

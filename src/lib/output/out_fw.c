@@ -211,3 +211,68 @@ int ps_out_fw_rules(struct ps_buf *b, bool json, const struct ps_fw_doc *d, cons
 	(void)o;
 	return b->err;
 }
+
+/* open/close/enable/disable/rules delete: what changed */
+int ps_out_fw_change(struct ps_buf *b, bool json, const struct ps_fw_change_doc *d, const struct ps_out_opts *o)
+{
+	(void)o;
+	if (json) {
+		struct ps_json j;
+		ps_json_init(&j, b, false);
+		ps_json_obj_begin(&j);
+		ps_json_key(&j, "dry_run");
+		ps_json_bool(&j, d->dry_run);
+		ps_json_key(&j, "applied");
+		ps_json_bool(&j, d->applied);
+		ps_json_key(&j, "refused");
+		ps_json_str(&j, d->refused);
+		ps_json_key(&j, "forced");
+		ps_json_bool(&j, d->forced);
+		ps_json_key(&j, "changes");
+		ps_json_arr_begin(&j);
+		for (int pass = 0; pass < 2; pass++) {
+			char *const *t = pass ? d->added : d->removed;
+			size_t n = pass ? d->nadded : d->nremoved;
+			for (size_t i = 0; i < n; i++) {
+				ps_json_obj_begin(&j);
+				ps_json_key(&j, "op");
+				ps_json_str(&j, pass ? "add" : "delete");
+				ps_json_key(&j, "rule");
+				ps_json_str(&j, t[i]);
+				ps_json_obj_end(&j);
+			}
+		}
+		ps_json_arr_end(&j);
+		ps_json_key(&j, "default_incoming");
+		ps_json_str(&j, d->default_deny ? "deny" : "accept");
+		ps_json_key(&j, "nft");
+		ps_json_str(&j, d->nothing ? "" : d->nft);
+		ps_json_key(&j, "persisted");
+		ps_json_str(&j, d->persisted);
+		ps_json_key(&j, "error");
+		ps_json_str(&j, d->error);
+		ps_json_obj_end(&j);
+		ps_buf_putc(b, '\n');
+		return b->err;
+	}
+	if (d->refused)
+		return b->err; /* said on stderr by the caller; nothing changed */
+	if (d->nothing) {
+		ps_buf_puts(b, "Nothing to change: the rules already say that.\n");
+		return b->err;
+	}
+	for (size_t i = 0; i < d->nremoved; i++)
+		ps_buf_printf(b, "%s%s\n", d->dry_run ? "would remove: " : "removed: ", d->removed[i]);
+	for (size_t i = 0; i < d->nadded; i++)
+		ps_buf_printf(b, "%s%s\n", d->dry_run ? "would add:    " : "added:   ", d->added[i]);
+	if (d->set_policy >= 0)
+		ps_buf_printf(b, "%sdefault incoming: %s\n", d->dry_run ? "would set " : "",
+			      d->set_policy == 0 ? "deny" : "accept");
+	if (d->dry_run)
+		ps_buf_printf(b, "\nnft transaction (not applied):\n%s", d->nft ? d->nft : "");
+	else if (d->persisted)
+		ps_buf_printf(b, "saved to %s\n", d->persisted);
+	else if (d->applied)
+		ps_buf_puts(b, "runtime only (not saved)\n");
+	return b->err;
+}

@@ -32,4 +32,8 @@ int ps_out_rows(struct ps_buf *b, const struct ps_inventory *inv, const bool *ke
 #define C_GREEN "\033[32m"
 #define C_YELLOW "\033[33m"
 #define C_CYAN "\033[36m"
+/* the list view's formatters (out_list.c), registered in output.c */
+int ps_out_list_table(struct ps_buf *b, const struct ps_out_doc *d, const struct ps_out_opts *o);
+int ps_out_list_json(struct ps_buf *b, const struct ps_out_doc *d, const struct ps_out_opts *o);
+int ps_out_list_jsonl(struct ps_buf *b, const struct ps_out_doc *d, const struct ps_out_opts *o);
 #endif

@@ -550,6 +550,15 @@ static int emit_jsonl(struct ps_buf *b, const struct ps_inventory *inv, const bo
 	return ps_out_rows(b, inv, keep, jsonl_row, db);
 }
 
-const struct ps_list_format ps_fmt_table = {"table", "aligned columns (the default)", emit_table};
-const struct ps_list_format ps_fmt_json = {"json", "one JSON document (--json)", emit_json};
-const struct ps_list_format ps_fmt_jsonl = {"jsonl", "one JSON object per socket (--jsonl)", emit_jsonl};
+int ps_out_list_table(struct ps_buf *b, const struct ps_out_doc *d, const struct ps_out_opts *o)
+{
+	return emit_table(b, d->inv, d->keep, d->db, o);
+}
+int ps_out_list_json(struct ps_buf *b, const struct ps_out_doc *d, const struct ps_out_opts *o)
+{
+	return emit_json(b, d->inv, d->keep, d->db, o);
+}
+int ps_out_list_jsonl(struct ps_buf *b, const struct ps_out_doc *d, const struct ps_out_opts *o)
+{
+	return emit_jsonl(b, d->inv, d->keep, d->db, o);
+}

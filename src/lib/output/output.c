@@ -5,22 +5,99 @@
 
 #include "out_internal.h"
 
-extern const struct ps_list_format ps_fmt_table, ps_fmt_json, ps_fmt_jsonl;
-
-static const struct ps_list_format *const formats[] = {&ps_fmt_table, &ps_fmt_json, &ps_fmt_jsonl,
-						       NULL};
-
-const struct ps_list_format *const *ps_list_formats(void)
+/* the views whose formatters are one function with a json switch */
+static int info_text(struct ps_buf *b, const struct ps_out_doc *d, const struct ps_out_opts *o)
 {
-	return formats;
+	return ps_out_info(b, false, d->q, d->nq, d->a, d->db, d->sys, o);
+}
+static int info_json(struct ps_buf *b, const struct ps_out_doc *d, const struct ps_out_opts *o)
+{
+	return ps_out_info(b, true, d->q, d->nq, d->a, d->db, d->sys, o);
+}
+static int report_text(struct ps_buf *b, const struct ps_out_doc *d, const struct ps_out_opts *o)
+{
+	return ps_out_report(b, false, d->ctx, d->a, d->db, o);
+}
+static int report_json(struct ps_buf *b, const struct ps_out_doc *d, const struct ps_out_opts *o)
+{
+	return ps_out_report(b, true, d->ctx, d->a, d->db, o);
+}
+static int rules_text(struct ps_buf *b, const struct ps_out_doc *d, const struct ps_out_opts *o)
+{
+	return ps_out_fw_rules(b, false, d->rules, o);
+}
+static int rules_json(struct ps_buf *b, const struct ps_out_doc *d, const struct ps_out_opts *o)
+{
+	return ps_out_fw_rules(b, true, d->rules, o);
+}
+static int change_text(struct ps_buf *b, const struct ps_out_doc *d, const struct ps_out_opts *o)
+{
+	return ps_out_fw_change(b, false, d->change, o);
+}
+static int change_json(struct ps_buf *b, const struct ps_out_doc *d, const struct ps_out_opts *o)
+{
+	return ps_out_fw_change(b, true, d->change, o);
+}
+static int hidden_text(struct ps_buf *b, const struct ps_out_doc *d, const struct ps_out_opts *o)
+{
+	return ps_out_hidden(b, false, d->hidden, o);
+}
+static int hidden_json(struct ps_buf *b, const struct ps_out_doc *d, const struct ps_out_opts *o)
+{
+	return ps_out_hidden(b, true, d->hidden, o);
+}
+#define SCAN_FMT(fn, name)                                                                          \
+	static int fn(struct ps_buf *b, const struct ps_out_doc *d, const struct ps_out_opts *o)    \
+	{                                                                                           \
+		(void)o;                                                                            \
+		return ps_out_scan(b, name, d->scan, d->db, d->meta);                               \
+	}
+SCAN_FMT(scan_normal, "normal")
+SCAN_FMT(scan_xml, "xml")
+SCAN_FMT(scan_grepable, "grepable")
+SCAN_FMT(scan_jsonl, "jsonl")
+SCAN_FMT(scan_json, "json")
+
+static const struct ps_formatter fmts[] = {
+	{PS_VIEW_LIST, "table", "aligned columns (the default)", ps_out_list_table},
+	{PS_VIEW_LIST, "json", "one JSON document (--json)", ps_out_list_json},
+	{PS_VIEW_LIST, "jsonl", "one JSON object per socket (--jsonl)", ps_out_list_jsonl},
+	{PS_VIEW_INFO, "text", "what a port is, in words", info_text},
+	{PS_VIEW_INFO, "json", "one JSON document", info_json},
+	{PS_VIEW_REPORT, "text", "the host report", report_text},
+	{PS_VIEW_REPORT, "json", "one JSON document", report_json},
+	{PS_VIEW_RULES, "text", "numbered rules with verdicts", rules_text},
+	{PS_VIEW_RULES, "json", "one JSON document", rules_json},
+	{PS_VIEW_FW_CHANGE, "text", "what changed", change_text},
+	{PS_VIEW_FW_CHANGE, "json", "one JSON document", change_json},
+	{PS_VIEW_HIDDEN, "text", "findings and checks", hidden_text},
+	{PS_VIEW_HIDDEN, "json", "one JSON document", hidden_json},
+	{PS_VIEW_SCAN, "normal", "nmap's normal output", scan_normal},
+	{PS_VIEW_SCAN, "xml", "nmap XML (nmap.dtd)", scan_xml},
+	{PS_VIEW_SCAN, "grepable", "nmap's grepable output", scan_grepable},
+	{PS_VIEW_SCAN, "jsonl", "one host per line, then the statistics", scan_jsonl},
+	{PS_VIEW_SCAN, "json", "one JSON document", scan_json},
+	{PS_VIEW_MAX, NULL, NULL, NULL},
+};
+
+const struct ps_formatter *ps_formatters(void)
+{
+	return fmts;
 }
 
-const struct ps_list_format *ps_list_format_by_name(const char *name)
+const struct ps_formatter *ps_formatter_find(enum ps_out_view v, const char *name)
 {
-	for (size_t i = 0; formats[i]; i++)
-		if (strcmp(formats[i]->name, name) == 0)
-			return formats[i];
+	for (const struct ps_formatter *f = fmts; f->name; f++)
+		if (f->view == v && strcmp(f->name, name) == 0)
+			return f;
 	return NULL;
+}
+
+int ps_out_emit(struct ps_buf *b, enum ps_out_view v, const char *name, const struct ps_out_doc *d,
+		const struct ps_out_opts *o)
+{
+	const struct ps_formatter *f = ps_formatter_find(v, name);
+	return f ? f->emit(b, d, o) : PS_ERR_INVAL;
 }
 
 
