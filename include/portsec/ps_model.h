@@ -275,7 +275,7 @@ struct ps_finding {
 	unsigned views_seen, views_missing; /* enum ps_view bits */
 	char *remediation;       /* one line a user can paste, or NULL */
 	char **evidence;         /* lines */
-	size_t nevidence;
+	size_t nevidence, evidence_cap;
 };
 
 /* one more finding at the end of (*v, *n, *cap), zeroed but for its id,

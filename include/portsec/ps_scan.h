@@ -69,6 +69,7 @@ bool ps_addr_is_special(int family, const uint8_t *addr, const char **what);
 struct ps_scan_ports {
 	uint16_t *tcp, *udp;   /* sorted, unique */
 	size_t ntcp, nudp;
+	size_t tcap, ucap;     /* allocated (PS_VEC) */
 };
 /* nmap's -p: "22,80,1000-2000", "-" / "1-" / "-1024", "U:53,T:80,443",
  * service names (resolved through lookup; NULL = names refused).

@@ -45,15 +45,10 @@ void ps_fw_own_free(struct ps_fw_own *o)
 
 static int push(struct ps_fw_entry **arr, size_t *n, size_t *cap, const struct ps_fw_entry *e)
 {
-	if (*n >= *cap) {
-		size_t nc = *cap ? *cap * 2 : 16;
-		void *p = realloc(*arr, nc * sizeof **arr);
-		if (!p)
-			return PS_ERR_NOMEM;
-		*arr = p;
-		*cap = nc;
-	}
-	(*arr)[(*n)++] = *e;
+	struct ps_fw_entry *x = PS_VEC_PUSH(*arr, *n, *cap);
+	if (!x)
+		return PS_ERR_NOMEM;
+	*x = *e;
 	return PS_OK;
 }
 

@@ -76,12 +76,10 @@ static int grow(void **arr, size_t *cap, size_t n, size_t sz)
 {
 	if (n < *cap)
 		return 0;
-	size_t nc = *cap ? *cap * 2 : 8;
-	void *p = realloc(*arr, nc * sz);
+	void *p = ps_vec_grow_(*arr, cap, n + 1, sz);
 	if (!p)
 		return PS_ERR_NOMEM;
 	*arr = p;
-	*cap = nc;
 	return 0;
 }
 

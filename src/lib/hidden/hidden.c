@@ -82,10 +82,8 @@ void h_ev(struct hctx *c, struct ps_finding *f, const char *fmt, ...)
 {
 	if (!f || f->nevidence >= 256)
 		return;
-	char **ne = realloc(f->evidence, (f->nevidence + 1) * sizeof *ne);
-	if (!ne)
+	if (PS_VEC_RESERVE(f->evidence, f->evidence_cap, f->nevidence + 1) != 0)
 		return;
-	f->evidence = ne;
 	va_list ap;
 	va_start(ap, fmt);
 	char *s = vfmt(c->inv, fmt, ap);
@@ -539,11 +537,9 @@ static void check_fd_sockets(struct hctx *c)
 			h_ev(c, f, "fd %d of pid %d is socket:[%llu] (%s), family %s, state %d", u->fd,
 			     u->pid, (unsigned long long)u->inode, name, ps_family_name(fam), tstate);
 		}
-		struct fdsock *nf = realloc(c->fdsocks, (c->nfdsocks + 1) * sizeof *nf);
-		if (nf) {
-			c->fdsocks = nf;
-			nf[c->nfdsocks++] = (struct fdsock){u->pid, u->fd, proto, fam, port};
-		}
+		struct fdsock *nf = PS_VEC_PUSH(c->fdsocks, c->nfdsocks, c->fdsocks_cap);
+		if (nf)
+			*nf = (struct fdsock){u->pid, u->fd, proto, fam, port};
 	}
 	k->findings = h_count_since(c, from);
 	h_check_done(k, !stopped, t0,

@@ -389,14 +389,10 @@ void h_preload(struct hctx *c)
 				long pid = strtol(name, &end, 10);
 				if (*end || pid <= 0)
 					continue;
-				if (e.n == cap) {
-					cap = cap ? cap * 2 : 512;
-					int32_t *np = realloc(e.pids, cap * sizeof *np);
-					if (!np)
-						break;
-					e.pids = np;
-				}
-				e.pids[e.n++] = (int32_t)pid;
+				int32_t *np = PS_VEC_PUSH(e.pids, e.n, cap);
+				if (!np)
+					break;
+				*np = (int32_t)pid;
 			}
 		}
 		ps_sys_close((int)dfd);

@@ -16,7 +16,7 @@ struct hctx {
 	size_t nidx2;
 	/* fd-walk sockets found by no listing (pid, fd, port) for the bind check */
 	struct fdsock { int32_t pid, fd; uint8_t proto, family; uint16_t port; } *fdsocks;
-	size_t nfdsocks;
+	size_t nfdsocks, fdsocks_cap;
 };
 
 /* a finding (NULL when it is info and the run is not verbose) */

@@ -116,16 +116,11 @@ struct ps_walk *ps_walk_new(const char *proc_root, bool want_netns, int *err)
 			int32_t pid;
 			if (!all_digits(d->d_name, &pid))
 				continue;
-			if (w->nslots == cap) {
-				cap *= 2;
-				struct slot *ns = realloc(w->slots, cap * sizeof *ns);
-				if (!ns) {
-					free(buf);
-					ps_walk_free(w);
-					*err = ENOMEM;
-					return NULL;
-				}
-				w->slots = ns;
+			if (PS_VEC_RESERVE(w->slots, cap, w->nslots + 1) != 0) {
+				free(buf);
+				ps_walk_free(w);
+				*err = ENOMEM;
+				return NULL;
 			}
 			struct slot *s = &w->slots[w->nslots++];
 			memset(s, 0, sizeof *s);
@@ -157,17 +152,12 @@ size_t ps_walk_count(const struct ps_walk *w)
 
 static void push(struct tbuf *tb, uint64_t inode, uint32_t slot, int32_t fd)
 {
-	if (tb->n == tb->cap) {
-		size_t nc = tb->cap ? tb->cap * 2 : 1024;
-		struct fd_ent *ne = realloc(tb->e, nc * sizeof *ne);
-		if (!ne) {
-			tb->oom = true;
-			return;
-		}
-		tb->e = ne;
-		tb->cap = nc;
+	struct fd_ent *e = PS_VEC_PUSH(tb->e, tb->n, tb->cap);
+	if (!e) {
+		tb->oom = true;
+		return;
 	}
-	tb->e[tb->n++] = (struct fd_ent){inode, slot, fd};
+	*e = (struct fd_ent){inode, slot, fd};
 }
 
 /* uid, comm (and netns) of one process; fddir is its open /proc/PID/fd
@@ -533,14 +523,8 @@ static int add_user(void *ctx, uint32_t uid, const char *name, size_t n)
 {
 	struct ucoll *c = ctx;
 	struct ps_inventory *inv = c->inv;
-	if (inv->nusers == c->cap) {
-		size_t nc = c->cap ? c->cap * 2 : 64;
-		void *nu = realloc(inv->users, nc * sizeof *inv->users);
-		if (!nu)
-			return PS_ERR_NOMEM;
-		inv->users = nu;
-		c->cap = nc;
-	}
+	if (PS_VEC_RESERVE(inv->users, c->cap, inv->nusers + 1) != 0)
+		return PS_ERR_NOMEM;
 	char *s = ps_arena_strndup(inv->arena, name, n);
 	if (!s)
 		return PS_ERR_NOMEM;

@@ -190,6 +190,8 @@ static size_t sockstat_estimate(const char *proc_root, unsigned protos)
 	return total;
 }
 
+/* an exact presize from the kernel's socket counts (PS_VEC would double
+ * past it: 100k rows would cost twice their memory) */
 static void reserve_rows(struct ps_inventory *inv, size_t extra)
 {
 	size_t want = inv->nsocks + extra + extra / 16 + 64;

@@ -216,14 +216,10 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
 {
 	if (need <= *cap)
 		return PS_OK;
-	size_t nc = *cap ? *cap : 16;
-	while (nc < need)
-		nc *= 2;
-	void *np = realloc(*p, nc * elem);
+	void *np = ps_vec_grow_(*p, cap, need, elem);
 	if (!np)
 		return PS_ERR_NOMEM;
 	*p = np;
-	*cap = nc;
 	return PS_OK;
 }
 

@@ -88,17 +88,12 @@ struct sweep {
 
 static void add_hit(struct tres *t, uint8_t proto, uint16_t port, bool v4, bool v6)
 {
-	if (t->n == t->cap) {
-		size_t nc = t->cap ? t->cap * 2 : 64;
-		struct ps_bind_hit *nh = realloc(t->h, nc * sizeof *nh);
-		if (!nh) {
-			t->oom = true;
-			return;
-		}
-		t->h = nh;
-		t->cap = nc;
+	struct ps_bind_hit *h = PS_VEC_PUSH(t->h, t->n, t->cap);
+	if (!h) {
+		t->oom = true;
+		return;
 	}
-	t->h[t->n++] = (struct ps_bind_hit){port, proto, v4, v6};
+	*h = (struct ps_bind_hit){port, proto, v4, v6};
 }
 
 static void note_err(struct tres *t, int r)

@@ -50,13 +50,12 @@ static bool self_connect(int s, uint16_t port)
 	return ntohs(p) == port;
 }
 
-static int push_port(uint16_t **arr, size_t *n, uint16_t port)
+static int push_port(uint16_t **arr, size_t *n, size_t *cap, uint16_t port)
 {
-	uint16_t *na = realloc(*arr, (*n + 1) * sizeof **arr);
-	if (!na)
+	uint16_t *x = PS_VEC_PUSH(*arr, *n, *cap);
+	if (!x)
 		return PS_ERR_NOMEM;
-	*arr = na;
-	na[(*n)++] = port;
+	*x = port;
 	return PS_OK;
 }
 
@@ -82,6 +81,7 @@ int ps_connect_sweep(uint16_t lo, uint16_t hi, struct ps_connect_result *out)
 	int ret = PS_OK;
 	int socks[BATCH];
 	uint16_t ports[BATCH];
+	size_t caps[2] = {0, 0};
 	for (int f = 0; f < 2 && ret == PS_OK; f++) {
 		int fam = f == 0 ? AF_INET : AF_INET6;
 		uint16_t **arr = f == 0 ? &out->open4 : &out->open6;
@@ -105,7 +105,7 @@ int ps_connect_sweep(uint16_t lo, uint16_t hi, struct ps_connect_result *out)
 				set_addr(fam, (uint16_t)port, &ss, &len);
 				int r = connect(s, (void *)&ss, len);
 				if (r == 0) {
-					if (!self_connect(s, (uint16_t)port) && push_port(arr, narr, (uint16_t)port))
+					if (!self_connect(s, (uint16_t)port) && push_port(arr, narr, &caps[f], (uint16_t)port))
 						ret = PS_ERR_NOMEM;
 					drop(ep, s);
 					continue;
@@ -147,7 +147,7 @@ int ps_connect_sweep(uint16_t lo, uint16_t hi, struct ps_connect_result *out)
 					socklen_t el = sizeof err;
 					getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &el);
 					if (err == 0 && !self_connect(s, ports[idx]) &&
-					    push_port(arr, narr, ports[idx]))
+					    push_port(arr, narr, &caps[f], ports[idx]))
 						ret = PS_ERR_NOMEM;
 					drop(ep, s);
 					socks[idx] = -1;

@@ -476,10 +476,9 @@ static int collect(struct ps_scan_result *r, const struct scan_pass *p, uint8_t 
 			H->timed_out = true;
 		if (!add)
 			continue;
-		struct ps_scan_port *np = realloc(H->ports, (H->nports + add) * sizeof *np);
-		if (!np)
+		size_t cap = H->nports; /* filled to the brim by the pass before */
+		if (PS_VEC_RESERVE(H->ports, cap, H->nports + add) != 0)
 			return PS_ERR_NOMEM;
-		H->ports = np;
 		for (size_t s = 0; s < p->nports; s++) {
 			uint64_t t = scan_t(p, h, s);
 			uint8_t st = atomic_load(&p->st[t]);

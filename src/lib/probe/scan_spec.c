@@ -171,14 +171,9 @@ int ps_targets_add(struct ps_targets *t, int family, const uint8_t *addr)
 	size_t limit = t->limit ? t->limit : PS_SCAN_MAX_HOSTS;
 	if (t->n >= limit)
 		return PS_ERR_RANGE;
-	if (t->n == t->cap) {
-		size_t nc = t->cap ? t->cap * 2 : 64;
-		struct ps_host_addr *na = realloc(t->a, nc * sizeof *na);
-		if (!na)
-			return PS_ERR_NOMEM;
-		t->a = na, t->cap = nc;
-	}
-	struct ps_host_addr *h = &t->a[t->n++];
+	struct ps_host_addr *h = PS_VEC_PUSH(t->a, t->n, t->cap);
+	if (!h)
+		return PS_ERR_NOMEM;
 	memset(h, 0, sizeof *h);
 	h->family = (uint8_t)family;
 	memcpy(h->addr, addr, family == AF_INET ? 4 : 16);
@@ -294,17 +289,10 @@ bool ps_addr_is_special(int family, const uint8_t *a, const char **what)
 
 int ps_scan_ports_add(struct ps_scan_ports *p, unsigned proto, uint16_t port)
 {
-	uint16_t **arr = proto == PS_P_UDP ? &p->udp : &p->tcp;
-	size_t *n = proto == PS_P_UDP ? &p->nudp : &p->ntcp;
-	/* capacity: grow in powers of two */
-	if ((*n & (*n - 1)) == 0 || *n == 0) {
-		size_t nc = *n ? *n * 2 : 16;
-		uint16_t *na = realloc(*arr, nc * sizeof *na);
-		if (!na)
-			return PS_ERR_NOMEM;
-		*arr = na;
-	}
-	(*arr)[(*n)++] = port;
+	uint16_t *x = proto == PS_P_UDP ? PS_VEC_PUSH(p->udp, p->nudp, p->ucap) : PS_VEC_PUSH(p->tcp, p->ntcp, p->tcap);
+	if (!x)
+		return PS_ERR_NOMEM;
+	*x = port;
 	return PS_OK;
 }
 

@@ -32,17 +32,11 @@ static const struct { const char *alias, *name; } common_alias[] = {
 
 static int add(struct ps_svcdb *db, const struct ps_service *s, const char *aliases)
 {
-	if (db->n == db->cap) {
-		size_t nc = db->cap ? db->cap * 2 : 512;
-		struct entry *ne = realloc(db->e, nc * sizeof *ne);
-		if (!ne)
-			return PS_ERR_NOMEM;
-		db->e = ne;
-		db->cap = nc;
-	}
-	db->e[db->n].s = *s;
-	db->e[db->n].aliases = aliases;
-	db->n++;
+	struct entry *e = PS_VEC_PUSH(db->e, db->n, db->cap);
+	if (!e)
+		return PS_ERR_NOMEM;
+	e->s = *s;
+	e->aliases = aliases;
 	return PS_OK;
 }
 
