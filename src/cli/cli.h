@@ -48,6 +48,9 @@ int cli_finish_stdout(const struct cli *c, struct ps_buf *b);
 void cli_report_sources(const struct cli *c, const struct ps_inventory *inv);
 /* exit code for a collect error */
 int cli_collect_error(const struct cli *c, int err, const struct ps_inv_opts *o);
+/* collect the inventory; on failure the error is said (with the sources
+ * that failed), *inv is NULL and the exit code returned */
+int cli_collect(const struct cli *c, const struct ps_inv_opts *o, struct ps_inventory **inv);
 /* a word that looks like a negative number (getopt would take it as flags) */
 bool cli_is_negative_number(const char *s);
 /* explain a bad port spec */

@@ -103,6 +103,20 @@ int cli_collect_error(const struct cli *c, int err, const struct ps_inv_opts *o)
 			strerror(errno));
 }
 
+int cli_collect(const struct cli *c, const struct ps_inv_opts *o, struct ps_inventory **inv)
+{
+	*inv = NULL;
+	int err = ps_inventory_collect(o, inv);
+	if (err == PS_OK)
+		return EXIT_OK;
+	int code = cli_collect_error(c, err, o);
+	if (*inv)
+		cli_report_sources(c, *inv);
+	ps_inventory_free(*inv);
+	*inv = NULL;
+	return code;
+}
+
 bool cli_is_negative_number(const char *s)
 {
 	return s[0] == '-' && s[1] >= '0' && s[1] <= '9';

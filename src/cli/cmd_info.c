@@ -141,13 +141,11 @@ static int info_run(struct cli *c, bool json, struct ps_inv_opts *iop, int nargs
 	io.protos = PS_P_TCP | PS_P_UDP;
 	io.owners = true;
 	io.states = 0;
-	struct ps_inventory *inv = NULL;
-	int err = ps_inventory_collect(&io, &inv);
-	if (err != PS_OK) {
-		int code = cli_collect_error(c, err, &io);
-		ps_inventory_free(inv);
+	struct ps_inventory *inv;
+	int err = cli_collect(c, &io, &inv);
+	if (err != EXIT_OK) {
 		ps_svcdb_free(db);
-		return code;
+		return err;
 	}
 	/* details only for the rows we talk about */
 	bool *keep = calloc(inv->nsocks ? inv->nsocks : 1, sizeof *keep);

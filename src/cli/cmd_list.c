@@ -301,17 +301,12 @@ int cmd_list(struct cli *c, int argc, char **argv)
 		need_owner_filter |= chain[k].proc || chain[k].have_pid;
 	io.owners = la.procs || json || need_owner_filter;
 
-	struct ps_inventory *inv = NULL;
+	struct ps_inventory *inv;
 	double t0 = cli_now();
-	int err = ps_inventory_collect(&io, &inv);
+	int err = cli_collect(c, &io, &inv);
 	double t1 = cli_now();
-	if (err != PS_OK) {
-		int code = cli_collect_error(c, err, &io);
-		if (inv)
-			cli_report_sources(c, inv);
-		ps_inventory_free(inv);
-		return code;
-	}
+	if (err != EXIT_OK)
+		return err;
 	bool *keep = malloc((inv->nsocks ? inv->nsocks : 1) * sizeof *keep);
 	if (!keep) {
 		ps_inventory_free(inv);

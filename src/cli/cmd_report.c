@@ -78,13 +78,10 @@ int cmd_report(struct cli *c, int argc, char **argv)
 	io.protos = PS_P_ALL;
 	io.owners = true;
 	io.states = 0;
-	struct ps_inventory *inv = NULL;
-	int err = ps_inventory_collect(&io, &inv);
-	if (err != PS_OK) {
-		int code = cli_collect_error(c, err, &io);
-		ps_inventory_free(inv);
-		return code;
-	}
+	struct ps_inventory *inv;
+	int err = cli_collect(c, &io, &inv);
+	if (err != EXIT_OK)
+		return err;
 	bool *keep = calloc(inv->nsocks ? inv->nsocks : 1, sizeof *keep);
 	if (keep) {
 		for (size_t i = 0; i < inv->nsocks; i++)
