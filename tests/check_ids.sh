@@ -7,7 +7,7 @@ src=${SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 reg=$(grep -oE '^\s*\{"[a-z-]+", "[a-z]+", PS_SEV_' "$src/src/lib/assess/rules.c" | grep -oE '"[a-z-]+"' | sed -n '1~2p' | tr -d '"' | sort)
 doc=$(grep -oE '^\| `[a-z-]+`' "$src/docs/checks.md" | grep -oE '[a-z-]+' | sort)
 emitted=$( { grep -hoE 'h_add\(\s*c, "[a-z-]+"' "$src"/src/lib/hidden/*.c; grep -hoE '"(packet-filter|packet-socket|raw-socket|hidden-socket|hidden-port)"' "$src"/src/lib/hidden/*.c;
-	grep -hoE 'add\(a, "[a-z-]+"' "$src"/src/lib/assess/*.c; } | grep -oE '"[a-z-]+"' | tr -d '"' | sort -u)
+	grep -hoE 'add\((a|au), "[a-z-]+"' "$src"/src/lib/assess/*.c; } | grep -oE '"[a-z-]+"' | tr -d '"' | sort -u)
 fail=0
 [ -n "$reg" ] || { echo "no registry found"; exit 1; }
 if [ "$reg" != "$doc" ]; then echo "docs/checks.md and the registry differ:"; diff <(echo "$reg") <(echo "$doc"); fail=1; fi

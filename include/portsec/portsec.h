@@ -11,6 +11,8 @@
 #include "ps_fw.h"
 #include "ps_hidden.h"
 #include "ps_assess.h"
+#include "ps_policy.h"
+#include "ps_audit.h"
 #include "ps_output.h"
 const char *ps_version(void);
 #endif

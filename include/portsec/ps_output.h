@@ -8,6 +8,7 @@
 #include "ps_hidden.h"
 #include "ps_assess.h"
 #include "ps_scan.h"
+#include "ps_audit.h"
 
 struct ps_out_opts {
 	bool color;      /* ANSI colour (only on a TTY) */
@@ -64,6 +65,21 @@ int ps_out_scan(struct ps_buf *b, const char *format, const struct ps_scan_resul
 void ps_out_scan_xml_head(struct ps_buf *b, const struct ps_scan_result *r, const struct ps_scan_meta *m);
 int ps_out_fw_change(struct ps_buf *b, bool json, const struct ps_fw_change_doc *d, const struct ps_out_opts *o);
 
+/* `portsec audit`: what the formatters say besides the audit itself */
+struct ps_audit_ctx {
+	const char *version, *hostname, *kernel;
+	const char *time_utc;      /* "2026-12-07 12:00 UTC" */
+	const char *time_iso;      /* "2026-12-07T12:00:00Z" */
+	int64_t now;
+	const char *policy;        /* the file, or NULL */
+	const char *policy_text;   /* "FILE (N rules, default deny)" or "none: built-in checks only" */
+	size_t policy_rules;
+	bool policy_default_deny;
+	const char *baseline, *outside; /* files, or NULL */
+	int fail_on;               /* severity */
+	bool failed;               /* a finding at or above fail_on */
+};
+
 /* ---- the formatter registry: every view's formats behind one ops table ---- */
 enum ps_out_view {
 	PS_VIEW_LIST,      /* list: table, json, jsonl */
@@ -73,6 +89,7 @@ enum ps_out_view {
 	PS_VIEW_FW_CHANGE, /* open/close/enable/disable: text, json */
 	PS_VIEW_HIDDEN,    /* hidden: text, json */
 	PS_VIEW_SCAN,      /* scan: normal, xml, grepable, jsonl, json */
+	PS_VIEW_AUDIT,     /* audit: text, json, sarif, junit, prometheus, html */
 	PS_VIEW_MAX
 };
 /* what a view's formatters read (each view fills its own fields) */
@@ -90,6 +107,8 @@ struct ps_out_doc {
 	const struct ps_hidden_report *hidden; /* hidden */
 	const struct ps_scan_result *scan; /* scan */
 	const struct ps_scan_meta *meta;  /* scan */
+	const struct ps_audit *audit;     /* audit */
+	const struct ps_audit_ctx *actx;  /* audit */
 };
 struct ps_formatter {
 	enum ps_out_view view;

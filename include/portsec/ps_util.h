@@ -63,6 +63,10 @@ int ps_buf_flush(struct ps_buf *b);
 void ps_buf_puts_term(struct ps_buf *b, const char *s);
 /* the same into a fixed buffer (cut to cap); returns dst */
 const char *ps_term_str(char *dst, size_t cap, const char *s);
+/* write a file atomically: a temp file in the same directory (created if
+ * missing), fsync, rename, fsync of the directory; PORTSEC_FAULT=after-fsync
+ * kills the process between fsync and rename (crash tests) */
+int ps_write_atomic(const char *path, const char *data, size_t len, unsigned mode);
 /* format an address (no brackets); returns length */
 size_t ps_fmt_addr(char *dst, size_t cap, int family, const uint8_t *addr);
 /* "0.0.0.0:22", "[::1]:631", "*:*" (wildcard_star: port 0 as *); returns length */

@@ -46,72 +46,7 @@ const char *ps_fw_persist_path(void)
 	return p && *p ? p : "/etc/portsec/firewall.nft";
 }
 
-static int fsync_dir(const char *path)
-{
-	char dir[PATH_MAX];
-	snprintf(dir, sizeof dir, "%s", path);
-	char *slash = strrchr(dir, '/');
-	if (!slash)
-		snprintf(dir, sizeof dir, ".");
-	else if (slash == dir)
-		dir[1] = 0;
-	else
-		*slash = 0;
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	int r = fsync(fd);
-	close(fd);
-	return r;
-}
-
 int ps_fw_persist(const char *path, const char *data, size_t len)
 {
-	char tmp[PATH_MAX];
-	if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
-		return PS_ERR_RANGE;
-	/* the directory (e.g. /etc/portsec) may not exist yet */
-	char dir[PATH_MAX];
-	snprintf(dir, sizeof dir, "%s", path);
-	char *slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = 0;
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			return errno == EACCES || errno == EPERM ? PS_ERR_PERM : PS_ERR_SYS;
-	}
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return errno == EACCES || errno == EPERM ? PS_ERR_PERM : PS_ERR_SYS;
-	size_t off = 0;
-	while (off < len) {
-		ssize_t w = write(fd, data + off, len - off);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) < 0)
-		goto fail;
-	if (close(fd) < 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	const char *fault = getenv("PORTSEC_FAULT");
-	if (fault && strcmp(fault, "after-fsync") == 0)
-		raise(SIGKILL); /* crash test: new file written, not yet renamed */
-	if (rename(tmp, path) < 0)
-		goto fail;
-	fsync_dir(path);
-	return PS_OK;
-fail: {
-	int e = errno;
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	errno = e;
-	return PS_ERR_SYS;
-}
+	return ps_write_atomic(path, data, len, 0600);
 }

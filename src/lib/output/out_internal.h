@@ -36,4 +36,11 @@ int ps_out_rows(struct ps_buf *b, const struct ps_inventory *inv, const bool *ke
 int ps_out_list_table(struct ps_buf *b, const struct ps_out_doc *d, const struct ps_out_opts *o);
 int ps_out_list_json(struct ps_buf *b, const struct ps_out_doc *d, const struct ps_out_opts *o);
 int ps_out_list_jsonl(struct ps_buf *b, const struct ps_out_doc *d, const struct ps_out_opts *o);
+/* the audit view's formatters (out_audit.c) */
+int ps_out_audit_text(struct ps_buf *b, const struct ps_out_doc *d, const struct ps_out_opts *o);
+int ps_out_audit_json(struct ps_buf *b, const struct ps_out_doc *d, const struct ps_out_opts *o);
+int ps_out_audit_sarif(struct ps_buf *b, const struct ps_out_doc *d, const struct ps_out_opts *o);
+int ps_out_audit_junit(struct ps_buf *b, const struct ps_out_doc *d, const struct ps_out_opts *o);
+int ps_out_audit_prom(struct ps_buf *b, const struct ps_out_doc *d, const struct ps_out_opts *o);
+int ps_out_audit_html(struct ps_buf *b, const struct ps_out_doc *d, const struct ps_out_opts *o);
 #endif

@@ -77,6 +77,12 @@ static const struct ps_formatter fmts[] = {
 	{PS_VIEW_SCAN, "grepable", "nmap's grepable output", scan_grepable},
 	{PS_VIEW_SCAN, "jsonl", "one host per line, then the statistics", scan_jsonl},
 	{PS_VIEW_SCAN, "json", "one JSON document", scan_json},
+	{PS_VIEW_AUDIT, "text", "findings by severity, with evidence and fixes", ps_out_audit_text},
+	{PS_VIEW_AUDIT, "json", "one JSON document (schema portsec-audit/1)", ps_out_audit_json},
+	{PS_VIEW_AUDIT, "sarif", "SARIF 2.1.0", ps_out_audit_sarif},
+	{PS_VIEW_AUDIT, "junit", "JUnit XML: one test case per check", ps_out_audit_junit},
+	{PS_VIEW_AUDIT, "prometheus", "node_exporter textfile metrics", ps_out_audit_prom},
+	{PS_VIEW_AUDIT, "html", "one self-contained page: an SVG of the exposure and the findings", ps_out_audit_html},
 	{PS_VIEW_MAX, NULL, NULL, NULL},
 };
 
