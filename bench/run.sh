@@ -34,6 +34,8 @@ inventory)
 		--tool "portsec-tlnp=$portsec list -tlnp" \
 		--tool "portsec-tulpn=$portsec list -tulpn" \
 		--tool "portsec-tanp-json=$portsec list -tanp --json" \
+		--tool "portsec-audit=$portsec audit --no-policy --fail-on never" \
+		--tool "portsec-audit-json=$portsec audit --no-policy --fail-on never --json" \
 		"$@"
 	python3 "$here/ratios.py" "$out/inventory.tsv" >"$out/portsec-ratios.md"
 	cat "$out/portsec-ratios.md"

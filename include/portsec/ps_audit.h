@@ -91,6 +91,8 @@ struct ps_audit {
 	const char *incomplete[8];    /* what could not be checked, in words */
 	size_t nincomplete;
 	size_t baseline_new, baseline_gone, baseline_changed;
+	uint32_t *nofw;               /* listeners reachable with no firewall (indexes of l) */
+	size_t nnofw;
 	struct ps_arena *arena;
 };
 

@@ -216,8 +216,10 @@ static int audit_collect(struct cli *c, const struct audit_args *x, struct audit
 	io.protos = PS_P_TCP | PS_P_UDP | PS_P_PACKET;
 	io.owners = true;
 	io.states = 1u << PS_ST_LISTEN | 1u << PS_ST_CLOSE;
+	double t0 = cli_now();
 	if ((rc = cli_collect(c, &io, &r->inv)) != EXIT_OK)
 		return rc;
+	double t1 = cli_now();
 	bool *keep = calloc(r->inv->nsocks ? r->inv->nsocks : 1, sizeof *keep);
 	if (!keep)
 		return cli_fail(c, EXIT_RUNTIME, "out of memory");
@@ -230,8 +232,10 @@ static int audit_collect(struct cli *c, const struct audit_args *x, struct audit
 	r->have_fw = true;
 	if (ao.fw)
 		ps_fw_own_from_ruleset(&r->fw, &r->own);
+	double t2 = cli_now();
 	if (ps_assess(r->inv, &ao, &r->a) != PS_OK)
 		return cli_fail(c, EXIT_RUNTIME, "out of memory");
+	double t3 = cli_now();
 	if (x->deep) {
 		struct ps_hidden_opts ho;
 		ps_hidden_opts_init(&ho);
@@ -255,6 +259,10 @@ static int audit_collect(struct cli *c, const struct audit_args *x, struct audit
 	};
 	if (ps_audit_run(r->a, &o, &r->au) != PS_OK)
 		return cli_fail(c, EXIT_RUNTIME, "out of memory");
+	if (getenv("PORTSEC_TIMING"))
+		fprintf(stderr, "portsec timing: collect %.1f ms, details+firewall %.1f ms, assess %.1f ms, audit %.1f ms (%zu rows, %zu listeners, %zu findings)\n",
+			(t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3, (cli_now() - t3) * 1e3, r->inv->nsocks, r->au->nl,
+			r->au->nfindings);
 	return EXIT_OK;
 }
 

@@ -51,8 +51,20 @@ static int summarise(struct ps_assessment *a)
 			c->other_netns++;
 	/* listeners, grouped by (proto, port, exposure, first owner) */
 	uint32_t *group_of = malloc((inv->nsocks ? inv->nsocks : 1) * sizeof *group_of);
-	if (!group_of)
+	size_t hcap = 64;
+	while (hcap < 2 * inv->nsocks)
+		hcap *= 2;
+	uint32_t *htab = malloc(hcap * sizeof *htab);
+	uint64_t *hkey = malloc(hcap * sizeof *hkey);
+	uint8_t *tcp_port = calloc(65536 / 8, 1); /* TCP ports with a listener here */
+	if (!group_of || !htab || !hkey || !tcp_port) {
+		free(group_of);
+		free(htab);
+		free(hkey);
+		free(tcp_port);
 		return PS_ERR_NOMEM;
+	}
+	memset(htab, 0xff, hcap * sizeof *htab);
 	for (size_t i = 0; i < inv->nsocks; i++) {
 		const struct ps_socket *s = &inv->socks[i];
 		group_of[i] = UINT32_MAX;
@@ -87,18 +99,22 @@ static int summarise(struct ps_assessment *a)
 		 * too: a listener in the kernel's sense, and shown as one */
 		int ex = exposure_of(s);
 		int32_t pid = first_pid(inv, s);
-		size_t g = a->nlisteners;
-		for (size_t k = 0; k < a->nlisteners; k++) {
-			const struct ps_listener *l = &a->listeners[k];
-			if (l->proto == s->proto && l->port == s->lport && l->exposure == ex && l->pid == pid) {
-				g = k;
-				break;
-			}
-		}
+		/* the group: open addressing on (proto, port, exposure, pid) */
+		uint64_t key = (uint64_t)s->proto << 56 | (uint64_t)(uint8_t)ex << 48 | (uint64_t)s->lport << 32 |
+			       (uint32_t)pid;
+		size_t h = (size_t)((key * 0x9E3779B97F4A7C15ull) >> 20) & (hcap - 1);
+		while (htab[h] != UINT32_MAX && hkey[h] != key)
+			h = (h + 1) & (hcap - 1);
+		size_t g = htab[h] != UINT32_MAX ? htab[h] : a->nlisteners;
 		if (g == a->nlisteners) {
+			htab[h] = (uint32_t)g;
+			hkey[h] = key;
 			struct ps_listener *l = PS_VEC_PUSH(a->listeners, a->nlisteners, a->listeners_cap);
 			if (!l) {
 				free(group_of);
+				free(htab);
+				free(hkey);
+				free(tcp_port);
 				return PS_ERR_NOMEM;
 			}
 			*l = (struct ps_listener){.proto = s->proto, .port = s->lport, .exposure = (uint8_t)ex,
@@ -106,18 +122,20 @@ static int summarise(struct ps_assessment *a)
 		}
 		a->listeners[g].nrows++;
 		group_of[i] = (uint32_t)g;
+		if (s->proto == PS_PROTO_TCP)
+			tcp_port[s->lport >> 3] |= (uint8_t)(1u << (s->lport & 7));
 	}
+	free(htab);
+	free(hkey);
 	/* inbound: established TCP whose local port has a listener here */
 	for (size_t i = 0; i < inv->nsocks; i++) {
 		const struct ps_socket *s = &inv->socks[i];
 		if (s->netns != a->cur || s->proto != PS_PROTO_TCP || s->state != PS_ST_ESTABLISHED)
 			continue;
-		for (size_t k = 0; k < a->nlisteners; k++)
-			if (a->listeners[k].proto == PS_PROTO_TCP && a->listeners[k].port == s->lport) {
-				c->tcp_inbound++;
-				break;
-			}
+		if (tcp_port[s->lport >> 3] & (1u << (s->lport & 7)))
+			c->tcp_inbound++;
 	}
+	free(tcp_port);
 	/* rows per group, in row order */
 	size_t total = 0;
 	for (size_t k = 0; k < a->nlisteners; k++) {

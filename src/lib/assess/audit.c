@@ -101,8 +101,9 @@ add(struct ps_audit *au, const char *id, int sev, const struct ps_audit_listener
 							l->user ? l->user : "?");
 	else
 		f->evidence[f->nevidence++] = as_printf(au->arena, "no visible owner");
-	f->evidence[f->nevidence++] = as_printf(au->arena, "unit %s, container %s, netns %s", l->unit ? l->unit : "-",
-						l->container ? l->container : "-", l->netns);
+	if (l->unit || l->container || strcmp(l->netns, "host") != 0)
+		f->evidence[f->nevidence++] = as_printf(au->arena, "unit %s, container %s, netns %s",
+							l->unit ? l->unit : "-", l->container ? l->container : "-", l->netns);
 	f->evidence[f->nevidence++] = as_printf(au->arena, "firewall: %s (%s)", l->verdict, l->reach ? l->reach : "?");
 	if (l->rule)
 		f->evidence[f->nevidence++] =
@@ -197,11 +198,8 @@ static void exposure_checks(struct ps_audit *au, const struct ps_audit_listener 
 		else
 			fix(au, f, "portsec close %u/%s; bind it to 127.0.0.1 in its configuration", l->port, pn);
 	}
-	if (vc == V_NOFW) {
-		f = add(au, "exposed-no-firewall", PS_SEV_LOW, l,
-			"%u/%s is reachable on %s and no firewall is on the input path", l->port, pn, l->addr);
-		fix(au, f, "portsec open %u/%s && portsec enable   # default-deny, this port allowed", l->port, pn);
-	}
+	if (vc == V_NOFW)
+		au->nofw[au->nnofw++] = (uint32_t)(l - au->l);
 	if (vc == V_DNAT) {
 		f = add(au, "docker-bypass", PS_SEV_MEDIUM, l,
 			"%u/%s is DNAT'ed before input filtering (a published container port): host firewall rules do not apply",
@@ -215,6 +213,36 @@ static void exposure_checks(struct ps_audit *au, const struct ps_audit_listener 
 		fix(au, f, "check why %s may bind privileged ports: getcap %s; systemctl cat %s", l->comm ? l->comm : "it",
 		    l->exe, l->unit ? l->unit : "UNIT");
 	}
+}
+
+/* no firewall at all is a fact of the host: one finding naming the ports it
+ * leaves open (the policy's allowed listeners are not among them) */
+static void no_firewall(struct ps_audit *au)
+{
+	if (!au->nnofw)
+		return;
+	struct ps_buf b;
+	ps_buf_init(&b);
+	for (size_t i = 0; i < au->nnofw && i < 12; i++) {
+		const struct ps_audit_listener *l = &au->l[au->nofw[i]];
+		ps_buf_printf(&b, "%s%u/%s", i ? ", " : "", l->port, ps_proto_name(l->proto));
+	}
+	if (au->nnofw > 12)
+		ps_buf_printf(&b, " and %zu more", au->nnofw - 12);
+	const struct ps_audit_listener *l0 = &au->l[au->nofw[0]];
+	struct ps_finding *f = add(au, "exposed-no-firewall", PS_SEV_LOW, NULL,
+				   "no firewall is on the input path: %zu listener%s reachable from anywhere (%.*s)", au->nnofw,
+				   au->nnofw == 1 ? " is" : "s are", (int)b.len, b.data ? b.data : "");
+	ps_buf_free(&b);
+	if (!f)
+		return;
+	f->evidence = ps_arena_alloc(au->arena, 2 * sizeof *f->evidence);
+	if (f->evidence) {
+		f->evidence[f->nevidence++] = as_printf(au->arena, "no base chain on the input hook of any nftables table");
+		f->evidence[f->nevidence++] = as_printf(au->arena, "first: %s %s:%u held by %s", ps_proto_name(l0->proto),
+							l0->addr, l0->port, l0->comm ? l0->comm : "no visible owner");
+	}
+	fix(au, f, "portsec open PORT/PROTO for each port clients need, then portsec enable   # default-deny");
 }
 
 /* checks no policy silences */
@@ -321,6 +349,11 @@ static int build_listeners(struct ps_audit *au, const struct ps_audit_opts *o)
 	const struct ps_assessment *a = au->a;
 	const struct ps_inventory *inv = a->inv;
 	bool fw_read = a->fw != NULL;
+	/* sized once: most hosts have a finding or two per listener at most */
+	au->nofw = malloc((a->nlisteners ? a->nlisteners : 1) * sizeof *au->nofw);
+	if (!au->nofw || PS_VEC_RESERVE(au->l, au->lcap, a->nlisteners) != 0 ||
+	    PS_VEC_RESERVE(au->findings, au->findings_cap, 2 * a->nlisteners + 16) != 0)
+		return PS_ERR_NOMEM;
 	for (size_t k = 0; k < a->nlisteners; k++) {
 		const struct ps_listener *g = &a->listeners[k];
 		const struct ps_socket *s = &inv->socks[g->first];
@@ -567,6 +600,7 @@ int ps_audit_run(const struct ps_assessment *a, const struct ps_audit_opts *o, s
 	}
 	if (owners_missing)
 		au->incomplete[au->nincomplete++] = "the owners of some listeners could not be read (permission denied)";
+	no_firewall(au);
 	stale_openings(au, o->own);
 	if (o->baseline)
 		baseline_checks(au, o->baseline);
@@ -594,6 +628,7 @@ void ps_audit_free(struct ps_audit *au)
 		return;
 	free(au->findings);
 	free(au->l);
+	free(au->nofw);
 	ps_assess_arena_free(au->arena);
 	free(au);
 }

@@ -17,14 +17,7 @@ char *as_strbuf(struct ps_arena *ar, const struct ps_buf *b)
 
 char *as_vprintf(struct ps_arena *ar, const char *fmt, va_list ap)
 {
-	va_list aq;
-	va_copy(aq, ap);
-	int n = vsnprintf(NULL, 0, fmt, aq);
-	va_end(aq);
-	char *s = ps_arena_alloc(ar, (size_t)(n < 0 ? 0 : n) + 1);
-	if (s)
-		vsnprintf(s, (size_t)(n < 0 ? 0 : n) + 1, fmt, ap);
-	return s;
+	return ps_arena_vprintf(ar, fmt, ap);
 }
 
 char *as_printf(struct ps_arena *ar, const char *fmt, ...)

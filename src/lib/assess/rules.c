@@ -16,7 +16,7 @@ static const struct ps_check_def defs[] = {
 	/* portsec audit (assess/audit.c) */
 	{"local-service-exposed", "audit", PS_SEV_HIGH, "a normally local service (database, cache, admin API) listens on all interfaces and is reachable"},
 	{"cleartext-remote-access", "audit", PS_SEV_HIGH, "a cleartext remote-access service (telnet, ftp, rsh, tftp, SNMP) is reachable"},
-	{"exposed-no-firewall", "audit", PS_SEV_LOW, "a reachable port with no firewall on the input path"},
+	{"exposed-no-firewall", "audit", PS_SEV_LOW, "listeners reachable with no firewall on the input path (one finding for the host, naming the ports)"},
 	{"docker-bypass", "audit", PS_SEV_MEDIUM, "a port DNAT'ed before input filtering (a published container port)"},
 	{"privileged-port-nonroot", "audit", PS_SEV_MEDIUM, "a privileged port held by a user other than root"},
 	{"listener-exe-tmp", "audit", PS_SEV_HIGH, "a listener held by a program in /tmp, /dev/shm, /var/tmp or /run/user"},

@@ -1,6 +1,8 @@
 /* arena.c - bump allocator in 64 KiB chunks (bigger requests get their own) */
 #include "arena.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,7 +43,7 @@ void *ps_arena_alloc(struct ps_arena *a, size_t n)
 		if (!c)
 			return NULL;
 		c->size = sz;
-		if (sz > CHUNK / 4 && a->head) {
+		if (n > CHUNK / 4 && a->head) {
 			/* big one-off: keep the current chunk as the bump target */
 			c->next = a->head->next;
 			a->head->next = c;
@@ -65,4 +67,40 @@ char *ps_arena_strndup(struct ps_arena *a, const char *s, size_t n)
 	memcpy(p, s, n);
 	p[n] = '\0';
 	return p;
+}
+
+char *ps_arena_vprintf(struct ps_arena *a, const char *fmt, va_list ap)
+{
+	/* one pass when it fits what is left of the current chunk */
+	size_t room = a->head && a->size > a->used ? a->size - a->used : 0;
+	va_list aq;
+	va_copy(aq, ap);
+	int n = room ? vsnprintf((char *)a->head->data + a->used, room, fmt, aq) : -1;
+	va_end(aq);
+	if (n >= 0 && (size_t)n < room) {
+		char *p = (char *)a->head->data + a->used;
+		a->used += ((size_t)n + 1 + 7) & ~(size_t)7;
+		if (a->used > a->size)
+			a->used = a->size;
+		return p;
+	}
+	if (n < 0) {
+		va_copy(aq, ap);
+		n = vsnprintf(NULL, 0, fmt, aq);
+		va_end(aq);
+		if (n < 0)
+			n = 0;
+	}
+	char *p = ps_arena_alloc(a, (size_t)n + 1);
+	if (p)
+		vsnprintf(p, (size_t)n + 1, fmt, ap);
+	return p;
+}
+
+size_t ps_arena_chunks(const struct ps_arena *a)
+{
+	size_t n = 0;
+	for (const struct ps_arena_chunk *c = a->head; c; c = c->next)
+		n++;
+	return n;
 }
