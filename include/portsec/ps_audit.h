@@ -76,6 +76,7 @@ struct ps_audit_listener {
 	const char *comm, *exe, *user, *unit, *container; /* NULL when unknown */
 	const char *netns;
 	const char *reach;     /* the verdict in words */
+	const char *decided_by; /* "ip filter ufw-user-input rule 4", or NULL (no table decided) */
 	uint8_t decision;      /* enum ps_audit_decision */
 	const struct ps_pol_rule *rule; /* the rule that decided, or NULL */
 	uint32_t row;          /* the first inventory row */

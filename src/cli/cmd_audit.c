@@ -65,6 +65,9 @@ const struct cli_spec cli_audit_spec = {
 	.fn = cmd_audit,
 };
 
+static const char fmt_text[] = "text";
+static const char *const baseline_sub[] = {"save", NULL};
+
 struct audit_args {
 	const char *policy, *baseline, *scan, *html, *prom;
 	bool no_policy, deep, fix, dry;
@@ -74,7 +77,7 @@ struct audit_args {
 
 static int parse_args(struct cli *c, int argc, char **argv, struct audit_args *x)
 {
-	x->format = "text";
+	x->format = fmt_text;
 	x->fail_on = PS_SEV_MEDIUM;
 	struct cli_args a;
 	cli_args_init(&a, c, &cli_audit_spec, argc, argv);
@@ -98,7 +101,7 @@ static int parse_args(struct cli *c, int argc, char **argv, struct audit_args *x
 		case O_DRY: x->dry = true; break;
 		}
 		if (want) {
-			if (strcmp(x->format, "text") != 0 && strcmp(x->format, want) != 0)
+			if (x->format != fmt_text && x->format != want) /* the table's own strings */
 				return cli_usage(c, "output formats exclude each other: --%s and --%s", x->format, want);
 			x->format = want;
 		}
@@ -390,7 +393,7 @@ int cmd_audit(struct cli *c, int argc, char **argv)
 		if (rc == EXIT_OK && ctx.failed)
 			rc = EXIT_FINDINGS;
 		if (rc == EXIT_OK && r.au->nincomplete) {
-			fprintf(stderr, "portsec audit: incomplete: %s; run as root\n", r.au->incomplete[0]);
+			fprintf(stderr, "portsec audit: incomplete: %s%s\n", r.au->incomplete[0], geteuid() ? "; run as root" : "");
 			rc = EXIT_PRIV;
 		}
 	}
@@ -480,7 +483,7 @@ int cmd_baseline(struct cli *c, int argc, char **argv)
 			pos[n++] = a.val;
 	if (a.rc || a.done)
 		return a.rc;
-	if (n < 1 || n > 2 || strcmp(pos[0], "save") != 0)
+	if (n < 1 || n > 2 || cli_word(baseline_sub, pos[0]) != 0)
 		return cli_usage(c, "usage: portsec baseline save [FILE]");
 	const char *path = n == 2 ? pos[1] : DEFAULT_BASELINE;
 	struct audit_args x = {.no_policy = true, .format = "text"};
@@ -509,7 +512,7 @@ int cmd_baseline(struct cli *c, int argc, char **argv)
 					path);
 		}
 		if (rc == EXIT_OK && r.au->nincomplete) {
-			fprintf(stderr, "portsec baseline: incomplete: %s; run as root\n", r.au->incomplete[0]);
+			fprintf(stderr, "portsec baseline: incomplete: %s%s\n", r.au->incomplete[0], geteuid() ? "; run as root" : "");
 			rc = EXIT_PRIV;
 		}
 	}

@@ -210,7 +210,7 @@ static int parse_args(struct cli *c, int argc, char **argv, struct ps_inv_opts *
 	struct cli_args a;
 	cli_args_init(&a, c, &cli_list_spec, argc, argv);
 	la->header = true;
-	la->format = "table";
+	la->format = formats[0];
 	la->npos = 0;
 	la->pos = calloc((size_t)argc + 1, sizeof *la->pos);
 	if (!la->pos)
@@ -240,12 +240,12 @@ static int parse_args(struct cli *c, int argc, char **argv, struct ps_inv_opts *
 		case O_SOURCE:
 			io->source = a.num <= 1 ? PS_INV_SOCKDIAG : a.num == 2 ? PS_INV_PROCFS : PS_INV_BOTH;
 			break;
-		case CLI_O_JSON: want = "json"; break;
-		case O_JSONL: want = "jsonl"; break;
+		case CLI_O_JSON: want = formats[1]; break;
+		case O_JSONL: want = formats[2]; break;
 		case O_FORMAT: want = formats[a.num]; break;
 		}
 		if (want) {
-			if (format_given && strcmp(la->format, want) != 0)
+			if (format_given && la->format != want) /* formats[] strings: one pointer each */
 				return cli_usage(c, "output formats exclude each other: %s and %s", la->format, want);
 			la->format = want;
 			format_given = true;

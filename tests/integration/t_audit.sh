@@ -276,5 +276,39 @@ grep -q "would add:    23/tcp DENY" "$TMPD/o" && ! in_a rules | grep -q "23/tcp 
 in_a audit --policy "$AU/policy" --fix >"$TMPD/o" 2>"$TMPD/e"
 in_a rules | grep -q "23/tcp DENY" && ok "--fix closes 23/tcp through portsec's own table" || bad "--fix: $(cat "$TMPD/o" "$TMPD/e" | head -8)"
 grep -q "to do by hand" "$TMPD/e" && ok "--fix prints the service steps it does not take" || bad "--fix: no hand steps"
+# ---- 8. --deep: the hidden sweep's findings, never silenced by a policy ----
+start_fix "$A" tcp-listen:0.0.0.0:31337
+audit_json --policy "$AU/policy"
+case " $(ids "$TMPD/out.json") " in *" backdoor-port:"*) bad "backdoor-port without --deep" ;; *) ok "without --deep: no hidden findings" ;; esac
+audit_json --policy "$AU/policy" --deep
+case " $(ids "$TMPD/out.json") " in *" backdoor-port:31337 "*) ok "--deep: the hidden sweep's backdoor-port finding for 31337" ;; *) bad "--deep: $(ids "$TMPD/out.json")" ;; esac
+
+# ---- 9. other firewall managers: iptables-nft, and ufw's chain layout ----
+if command -v iptables-nft >/dev/null; then
+	ip netns exec "$A" nft flush ruleset
+	ipt() { ip netns exec "$A" iptables-nft "$@"; }
+	ipt -P INPUT DROP
+	ipt -A INPUT -i lo -j ACCEPT
+	ipt -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+	ipt -A INPUT -p tcp --dport 22 -j ACCEPT
+	audit_json --no-policy
+	pycheck "iptables-nft: 22 open, redis blocked (policy DROP), so quiet" "$TMPD/out.json" '
+v = {l["port"]: l["verdict"] for l in doc["listeners"] if l["proto"] == "tcp"}
+assert v[22] == "open" and v[6379] == "blocked", v
+assert not [f for f in doc["findings"] if f["check"] == "local-service-exposed"]'
+	# ufw's layout: INPUT jumps to ufw-user-input, where `ufw allow 6379/tcp` lands
+	ipt -N ufw-user-input
+	ipt -A INPUT -j ufw-user-input
+	ipt -A ufw-user-input -p tcp --dport 6379 -j ACCEPT
+	audit_json --no-policy
+	pycheck "ufw-style chains: an allow in ufw-user-input opens redis, and audit says so" "$TMPD/out.json" '
+f = [f for f in doc["findings"] if f["check"] == "local-service-exposed" and f["port"] == 6379]
+assert f and f[0]["severity"] == "high", doc["findings"]
+assert "decided by ip filter ufw-user-input rule" in " ".join(f[0]["evidence"]), f[0]["evidence"]
+l = [l for l in doc["listeners"] if l["port"] == 6379][0]
+assert l["verdict"] == "open" and l["decided_by"].startswith("ip filter ufw-user-input"), l'
+else
+	bad "iptables-nft not installed"
+fi
 [ -n "$made_privsep" ] && rmdir /run/sshd 2>/dev/null
 finish

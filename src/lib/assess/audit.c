@@ -104,7 +104,11 @@ add(struct ps_audit *au, const char *id, int sev, const struct ps_audit_listener
 	if (l->unit || l->container || strcmp(l->netns, "host") != 0)
 		f->evidence[f->nevidence++] = as_printf(au->arena, "unit %s, container %s, netns %s",
 							l->unit ? l->unit : "-", l->container ? l->container : "-", l->netns);
-	f->evidence[f->nevidence++] = as_printf(au->arena, "firewall: %s (%s)", l->verdict, l->reach ? l->reach : "?");
+	if (l->decided_by)
+		f->evidence[f->nevidence++] = as_printf(au->arena, "firewall: %s (%s), decided by %s", l->verdict,
+							l->reach ? l->reach : "?", l->decided_by);
+	else
+		f->evidence[f->nevidence++] = as_printf(au->arena, "firewall: %s (%s)", l->verdict, l->reach ? l->reach : "?");
 	if (l->rule)
 		f->evidence[f->nevidence++] =
 			as_printf(au->arena, "policy line %u: %s", l->rule->line, l->rule->text ? l->rule->text : "");
@@ -369,6 +373,9 @@ static int build_listeners(struct ps_audit *au, const struct ps_audit_opts *o)
 		const struct ps_reach *r = &a->reach[g->first];
 		l->verdict = vnames[verdict_class(r, fw_read)];
 		l->reach = r->text ? r->text : (fw_read ? "?" : "not evaluated (the ruleset was not read)");
+		for (int fam = 0; fam < 2 && !l->decided_by; fam++)
+			if (r->fam[fam] && r->fam[fam]->decided_by.set)
+				l->decided_by = r->fam[fam]->decided_by.text;
 		unsigned bit = g->proto == PS_PROTO_TCP ? PS_P_TCP : PS_P_UDP;
 		const struct ps_service *sv = o->db ? ps_svcdb_by_port(o->db, g->port, bit) : NULL;
 		l->service = sv ? sv->name : NULL;

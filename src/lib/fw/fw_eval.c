@@ -1130,8 +1130,11 @@ int ps_fw_eval(const struct ps_fw_ruleset *rs, const struct ps_fw_pkt *p, const 
 			}
 			continue;
 		}
-		if (o.r == C_ACCEPT)
-			continue; /* ends this base chain only */
+		if (o.r == C_ACCEPT) {
+			/* ends this base chain only; the last accept is what let it in */
+			v->where = o.where;
+			continue;
+		}
 		v->where = o.where;
 		snprintf(v->detail, sizeof v->detail, "%s", o.detail);
 		v->result = o.r == C_DROP ? PS_FW_DROP : o.r == C_DNAT ? PS_FW_DNAT : o.r == C_REDIR ? PS_FW_REDIRECT : PS_FW_UNKNOWN;

@@ -123,6 +123,8 @@ static void listener_json(struct ps_json *j, const struct ps_audit_listener *l)
 	ps_json_str(j, l->verdict);
 	ps_json_key(j, "reachability");
 	ps_json_str(j, l->reach);
+	ps_json_key(j, "decided_by");
+	ps_json_str(j, l->decided_by);
 	ps_json_key(j, "pid");
 	if (l->pid)
 		ps_json_i64(j, l->pid);
