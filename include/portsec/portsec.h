@@ -13,6 +13,7 @@
 #include "ps_assess.h"
 #include "ps_policy.h"
 #include "ps_audit.h"
+#include "ps_watch.h"
 #include "ps_output.h"
 const char *ps_version(void);
 #endif

@@ -100,6 +100,8 @@ struct ps_audit {
 int ps_audit_run(const struct ps_assessment *a, const struct ps_audit_opts *o, struct ps_audit **out);
 void ps_audit_free(struct ps_audit *au);
 const char *ps_audit_decision_name(int d);
+/* "local", "open", "restricted", "blocked", "no-firewall", "dnat", "unknown": the most exposed family */
+const char *ps_reach_verdict_class(const struct ps_reach *r, bool fw_read);
 
 /* the audit's listeners as a baseline file */
 void ps_baseline_write(const struct ps_audit *au, const char *saved_utc, struct ps_buf *b);

@@ -290,4 +290,17 @@ int ps_fw_persist(const char *path, const char *data, size_t len);
 /* default path of the persistent ruleset (PORTSEC_FW_FILE overrides) */
 const char *ps_fw_persist_path(void);
 
+/* ---- ruleset changes as they happen (portsec watch) ---- */
+struct ps_fw_change {
+	uint32_t genid;        /* the ruleset generation after the change */
+	int32_t pid;           /* the process that committed it */
+	char comm[32];         /* its name */
+};
+struct ps_fw_monitor;
+int ps_fw_monitor_open(struct ps_fw_monitor **out); /* PS_ERR_PERM without CAP_NET_ADMIN */
+int ps_fw_monitor_fd(const struct ps_fw_monitor *m);
+/* deliver the committed transactions queued now; PS_ERR_TRUNC: messages were lost */
+int ps_fw_monitor_read(struct ps_fw_monitor *m, void (*cb)(void *ctx, const struct ps_fw_change *c), void *ctx);
+void ps_fw_monitor_close(struct ps_fw_monitor *m);
+
 #endif

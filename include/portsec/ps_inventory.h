@@ -94,4 +94,26 @@ int ps_passwd_parse(const char *buf, size_t len,
 /* cmdline (NUL separated) -> printable, space-joined (in place); returns length */
 size_t ps_cmdline_clean(char *buf, size_t len);
 
+/* ---- listen/bind events (portsec watch): eBPF, src/bpf/watch.bpf.c ---- */
+enum { PS_LEV_LISTEN = 1, PS_LEV_CLOSE = 2, PS_LEV_BIND = 3 };
+struct ps_listen_ev {
+	uint64_t mono_ns;     /* CLOCK_MONOTONIC when the kernel saw it */
+	uint64_t cookie;      /* socket cookie (sock_diag's too) */
+	uint32_t netns;       /* netns inode (0 for binds: resolve by pid) */
+	uint32_t tgid, pid, uid;
+	char comm[16];
+	uint8_t kind, proto, family;
+	uint16_t port;        /* 0: autobound, resolve by cookie */
+	uint8_t addr[16];
+};
+struct ps_listen_src;
+/* load and attach; on failure *why says which step and why (PS_ERR_PERM: privilege) */
+int ps_listen_src_open_bpf(struct ps_listen_src **out, char *why, size_t cap);
+const char *ps_listen_src_name(const struct ps_listen_src *s);
+int ps_listen_src_fd(const struct ps_listen_src *s); /* poll/epoll it */
+/* deliver what is queued; returns how many, or an error */
+int ps_listen_src_consume(struct ps_listen_src *s, void (*cb)(void *ctx, const struct ps_listen_ev *e), void *ctx);
+uint64_t ps_listen_src_dropped(const struct ps_listen_src *s); /* ring buffer full */
+void ps_listen_src_close(struct ps_listen_src *s);
+
 #endif

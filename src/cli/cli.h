@@ -24,9 +24,10 @@ struct cli {
 
 extern const struct cli_spec cli_list_spec, cli_info_spec, cli_report_spec, cli_hidden_spec, cli_scan_spec,
 	cli_open_spec, cli_close_spec, cli_enable_spec, cli_disable_spec, cli_rules_spec, cli_restore_spec,
-	cli_help_spec, cli_top_spec, cli_audit_spec, cli_policy_spec, cli_baseline_spec;
+	cli_help_spec, cli_top_spec, cli_audit_spec, cli_policy_spec, cli_baseline_spec, cli_watch_spec;
 int cmd_list(struct cli *c, int argc, char **argv);
 int cmd_audit(struct cli *c, int argc, char **argv);
+int cmd_watch(struct cli *c, int argc, char **argv);
 int cmd_policy(struct cli *c, int argc, char **argv);
 int cmd_baseline(struct cli *c, int argc, char **argv);
 int cmd_info(struct cli *c, int argc, char **argv);

@@ -8,7 +8,7 @@
 #include "cli.h"
 
 static const struct cli_spec *const commands[] = {
-	&cli_list_spec,    &cli_info_spec,    &cli_report_spec,   &cli_audit_spec,  &cli_scan_spec,
+	&cli_list_spec,    &cli_info_spec,    &cli_report_spec,   &cli_audit_spec,  &cli_watch_spec,  &cli_scan_spec,
 	&cli_hidden_spec,  &cli_open_spec,    &cli_close_spec,    &cli_rules_spec,  &cli_enable_spec,
 	&cli_disable_spec, &cli_restore_spec, &cli_policy_spec,   &cli_baseline_spec, &cli_help_spec,
 	NULL,

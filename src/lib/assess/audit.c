@@ -58,6 +58,11 @@ static int verdict_class(const struct ps_reach *r, bool fw_read)
 	return best < 0 ? V_UNKNOWN : best;
 }
 
+const char *ps_reach_verdict_class(const struct ps_reach *r, bool fw_read)
+{
+	return vnames[verdict_class(r, fw_read)];
+}
+
 static bool reachable(int v)
 {
 	return v == V_OPEN || v == V_NOFW || v == V_DNAT || v == V_RESTRICTED;
