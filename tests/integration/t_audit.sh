@@ -11,6 +11,10 @@ need_root
 for t in nft redis-server memcached /usr/sbin/sshd ssh-keygen setpriv; do
 	command -v "$t" >/dev/null || { echo "SKIP: $t not installed (scripts/deps.sh --ci)"; exit 77; }
 done
+# the fixtures must not live in /tmp (that is a finding of its own, listener-exe-tmp)
+FIXDIR=/run/portsec-test.$$
+mkdir -p -m 755 "$FIXDIR" && cp "$SOCKFIX" "$FIXDIR/sockfix" && SOCKFIX=$FIXDIR/sockfix
+trap 'cleanup; rm -rf "$FIXDIR"' EXIT
 mkns A audit
 mkns B auditpeer
 ip link add "av$$" netns "$A" type veth peer name "ap$$" netns "$B"
