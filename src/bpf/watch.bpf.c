@@ -36,6 +36,17 @@ static __always_inline void count_drop(void)
 		__sync_fetch_and_add(v, 1);
 }
 
+/* who and when: the task that caused the event */
+static __always_inline void fill_task(struct ps_wev *e)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	e->ts_ns = bpf_ktime_get_ns();
+	e->tgid = id >> 32;
+	e->pid = (__u32)id;
+	e->uid = (__u32)bpf_get_current_uid_gid();
+	bpf_get_current_comm(e->comm, sizeof e->comm);
+}
+
 #define TCP_LISTEN 10
 #define TCP_CLOSE 7
 
@@ -51,12 +62,7 @@ int BPF_PROG(on_state, const struct sock *sk, int oldstate, int newstate)
 		count_drop();
 		return 0;
 	}
-	__u64 id = bpf_get_current_pid_tgid();
-	e->ts_ns = bpf_ktime_get_ns();
-	e->tgid = id >> 32;
-	e->pid = (__u32)id;
-	e->uid = (__u32)bpf_get_current_uid_gid();
-	bpf_get_current_comm(e->comm, sizeof e->comm);
+	fill_task(e);
 	e->kind = newstate == TCP_LISTEN ? PS_WEV_LISTEN : PS_WEV_CLOSE;
 	e->proto = IPPROTO_TCP;
 	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
@@ -81,12 +87,7 @@ static __always_inline int on_bind(struct bpf_sock_addr *ctx, int v6)
 		count_drop();
 		return 1;
 	}
-	__u64 id = bpf_get_current_pid_tgid();
-	e->ts_ns = bpf_ktime_get_ns();
-	e->tgid = id >> 32;
-	e->pid = (__u32)id;
-	e->uid = (__u32)bpf_get_current_uid_gid();
-	bpf_get_current_comm(e->comm, sizeof e->comm);
+	fill_task(e);
 	e->kind = PS_WEV_BIND;
 	e->proto = ctx->protocol;
 	e->family = v6 ? 10 : 2;

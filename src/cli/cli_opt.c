@@ -58,6 +58,23 @@ int cli_word(const char *const *words, const char *w)
 	return -1;
 }
 
+int cli_positionals(struct cli *c, const struct cli_spec *s, int argc, char **argv, const char **pos, int max,
+		    int *rc)
+{
+	struct cli_args a;
+	cli_args_init(&a, c, s, argc, argv);
+	int n = 0;
+	while (cli_next(&a) != CLI_END) {
+		if (n == max) {
+			*rc = cli_usage(c, "too many arguments (see `portsec %s --help`)", s->name);
+			return -1;
+		}
+		pos[n++] = a.val;
+	}
+	*rc = a.rc;
+	return a.rc || a.done ? -1 : n;
+}
+
 /* a command's own option first (it may narrow a common one), then the common ones */
 typedef bool (*opt_match)(const struct cli_opt *o, const char *name, size_t n, char shrt);
 

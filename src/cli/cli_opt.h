@@ -118,6 +118,12 @@ const struct cli_spec *const *cli_spec_list(void);
 const struct cli_spec *cli_spec_find(const char *name);
 void cli_commands_help(struct ps_buf *b);
 
+/* a command that takes only positional words (and the common options): up to
+ * max of them into pos; returns the count, or -1 after an error or --help
+ * (then *rc is the exit code) */
+int cli_positionals(struct cli *c, const struct cli_spec *s, int argc, char **argv, const char **pos, int max,
+		    int *rc);
+
 /* a word of a NULL-terminated list: its index, or -1 */
 int cli_word(const char *const *words, const char *w);
 #endif

@@ -420,21 +420,15 @@ const struct cli_spec cli_policy_spec = {
 
 int cmd_policy(struct cli *c, int argc, char **argv)
 {
-	struct cli_args a;
-	cli_args_init(&a, c, &cli_policy_spec, argc, argv);
-	const char *pos[3] = {0};
-	int n = 0, id;
-	while ((id = cli_next(&a)) != CLI_END)
-		if (n < 3)
-			pos[n++] = a.val;
-	if (a.rc || a.done)
-		return a.rc;
+	const char *pos[2] = {0};
+	int rc, n = cli_positionals(c, &cli_policy_spec, argc, argv, pos, 2, &rc);
+	if (n < 0)
+		return rc;
 	int sub = n ? cli_word(policy_sub, pos[0]) : -1;
 	if (sub < 0 || (sub == 0 && n != 1) || (sub == 1 && n != 2))
 		return cli_usage(c, "usage: portsec policy init | portsec policy check FILE");
 	struct ps_svcdb *db = NULL;
 	ps_svcdb_open(NULL, &db);
-	int rc;
 	if (sub == 1) {
 		struct ps_policy *p = NULL;
 		rc = load_policy(c, pos[1], db, &p);
@@ -474,21 +468,16 @@ const struct cli_spec cli_baseline_spec = {
 
 int cmd_baseline(struct cli *c, int argc, char **argv)
 {
-	struct cli_args a;
-	cli_args_init(&a, c, &cli_baseline_spec, argc, argv);
-	const char *pos[3] = {0};
-	int n = 0, id;
-	while ((id = cli_next(&a)) != CLI_END)
-		if (n < 3)
-			pos[n++] = a.val;
-	if (a.rc || a.done)
-		return a.rc;
-	if (n < 1 || n > 2 || cli_word(baseline_sub, pos[0]) != 0)
+	const char *pos[2] = {0};
+	int rc, n = cli_positionals(c, &cli_baseline_spec, argc, argv, pos, 2, &rc);
+	if (n < 0)
+		return rc;
+	if (n < 1 || cli_word(baseline_sub, pos[0]) != 0)
 		return cli_usage(c, "usage: portsec baseline save [FILE]");
 	const char *path = n == 2 ? pos[1] : DEFAULT_BASELINE;
 	struct audit_args x = {.no_policy = true, .format = "text"};
 	struct audit_run r = {0};
-	int rc = audit_collect(c, &x, &r);
+	rc = audit_collect(c, &x, &r);
 	if (rc == EXIT_OK) {
 		char when[64];
 		time_t now = time(NULL);

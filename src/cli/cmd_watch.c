@@ -306,8 +306,8 @@ int cmd_watch(struct cli *c, int argc, char **argv)
 	sigaction(SIGTERM, &st, NULL);
 	sigaction(SIGINT, &st, NULL);
 	sigaction(SIGHUP, &sh, NULL);
-	const struct ps_policy *cur = NULL;
-	o.policy_ref = &cur;
+	/* the policy is read through w.pol, which a reload replaces */
+	o.policy_ref = (const struct ps_policy *const *)&w.pol;
 	o.db = db;
 	o.stop = &g_stop;
 	o.reload = &g_reload;
@@ -316,10 +316,6 @@ int cmd_watch(struct cli *c, int argc, char **argv)
 	o.on_source = on_source;
 	o.ctx = &w;
 	struct ps_watch_stats stats;
-	/* the policy is read through cur, which on_reload may change */
-	struct ps_policy *const *pp = &w.pol;
-	cur = *pp;
-	o.policy_ref = (const struct ps_policy *const *)pp;
 	int r = ps_watch_run(&o, &stats);
 	if (r != PS_OK)
 		rc = cli_fail(c, r == PS_ERR_PERM ? EXIT_PRIV : EXIT_RUNTIME, "watch stopped: %s", ps_strerror(r));

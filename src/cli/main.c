@@ -50,17 +50,10 @@ const struct cli_spec cli_help_spec = {
 
 int cmd_help(struct cli *c, int argc, char **argv)
 {
-	struct cli_args a;
-	cli_args_init(&a, c, &cli_help_spec, argc, argv);
 	const char *what = NULL;
-	int id;
-	while ((id = cli_next(&a)) != CLI_END) {
-		if (what)
-			return cli_usage(c, "help takes one command name");
-		what = a.val;
-	}
-	if (a.rc || a.done)
-		return a.rc;
+	int rc;
+	if (cli_positionals(c, &cli_help_spec, argc, argv, &what, 1, &rc) < 0)
+		return rc;
 	struct ps_buf b;
 	cli_buf_stdout(&b);
 	if (!what) {
