@@ -20,6 +20,9 @@ for a in "$@"; do
 done
 missing=()
 for p in "${pkgs[@]}"; do
+	# a machine whose Node.js came from elsewhere (nodesource's nodejs ships npm and conflicts
+	# with Debian's npm package) already has the client: use it
+	[ "$p" = npm ] && command -v npm >/dev/null && continue
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
