@@ -48,6 +48,7 @@ struct ps_verdict_doc {
 	struct ps_cond_doc *conds;
 	size_t nconds;
 	unsigned chains_evaluated;
+	bool nd_blocked;         /* IPv6 only: neighbour discovery is dropped (decided_by names the rule) */
 };
 
 /* ---- reach: exposure and the verdict per family of one row ---- */

@@ -151,6 +151,7 @@ struct ps_fw_pkt {
 	uint8_t saddr[16], daddr[16];
 	char iif[16];          /* interface name (loopback if "lo") */
 	uint32_t iif_index;
+	uint8_t icmp_type;     /* l4proto IPPROTO_ICMPV6: the message type (135 = neighbour solicitation) */
 };
 
 enum ps_fw_result { PS_FW_ACCEPT, PS_FW_DROP, PS_FW_DNAT, PS_FW_REDIRECT, PS_FW_UNKNOWN };
@@ -183,10 +184,14 @@ struct ps_fw_verdict {
 	unsigned chains_seen;        /* base chains evaluated */
 	unsigned decided_base;       /* index of the base chain that decided */
 	bool any_chain;              /* false: no base chain on the path at all */
+	bool nd_blocked;             /* IPv6: the port's rules let it in, neighbour discovery is dropped (where) */
 };
 
 /* Evaluate; skip_table (family+name, or NULL) leaves one table out (to ask
- * "what would the others do"). */
+ * "what would the others do").  An IPv6 TCP/UDP packet reaches a listener
+ * only if the peer can resolve this host's address first: the verdict also
+ * runs a neighbour solicitation through the input path, and is a drop
+ * (detail says so, where names the rule) when that is dropped. */
 int ps_fw_eval(const struct ps_fw_ruleset *rs, const struct ps_fw_pkt *p,
 	       const struct ps_fw_table *skip_table, struct ps_fw_verdict *v);
 const char *ps_fw_result_name(enum ps_fw_result r);

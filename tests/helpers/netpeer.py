@@ -5,6 +5,8 @@
                                                   servers; sets comm to NAME; prints "ready";
                                                   exits after 150 s at most
   netpeer.py probe tcp|udp HOST PORT              prints open / closed / timeout (1 s bound)
+  netpeer.py probe-many HOST SPEC...              SPEC = tcp|udp:PORT[:SPORT]; all probes at once,
+                                                  prints "SPEC open|closed|timeout" per line (1.5 s)
   netpeer.py hold HOST PORT                       connects and keeps the connection 150 s at most
   netpeer.py target NAME TCP UDP DNSPORT SSHPORT HTTPPORT
                                                   scan target: dual-stack TCP listeners (SSHPORT
@@ -68,6 +70,44 @@ def probe(proto, host, port):
         print("timeout")
     except ConnectionRefusedError:
         print("closed")
+
+
+def probe_one(host, spec, out):
+    parts = spec.split(":")
+    proto, port = parts[0], int(parts[1])
+    sport = int(parts[2]) if len(parts) > 2 else 0
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM)
+    s.settimeout(1.5)
+    try:
+        if sport:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("::" if fam == socket.AF_INET6 else "0.0.0.0", sport))
+        s.connect((host, port))
+        if proto == "udp":
+            s.send(b"portsec")
+            s.recv(64)
+        out[spec] = "open"
+    except socket.timeout:
+        out[spec] = "timeout"
+    except ConnectionRefusedError:
+        out[spec] = "closed"
+    except OSError as e:
+        out[spec] = "error-%d" % e.errno
+    finally:
+        s.close()
+
+
+def probe_many(host, specs):
+    import threading
+    out = {}
+    th = [threading.Thread(target=probe_one, args=(host, sp, out)) for sp in specs]
+    for t in th:
+        t.start()
+    for t in th:
+        t.join(5)
+    for sp in specs:
+        print(sp, out.get(sp, "timeout"))
 
 
 def hold(host, port):
@@ -149,5 +189,7 @@ if __name__ == "__main__":
         probe(a[1], a[2], int(a[3]))
     elif a[0] == "target":
         target(a[1], ports(a[2]), ports(a[3]), int(a[4]), int(a[5]), int(a[6]))
+    elif a[0] == "probe-many":
+        probe_many(a[1], a[2:])
     elif a[0] == "hold":
         hold(a[1], int(a[2]))

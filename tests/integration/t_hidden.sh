@@ -46,7 +46,13 @@ d.bind(("::", 6002)); d.listen(64)
 print("ready", flush=True); time.sleep(120)'
 for round in 1 2 3; do
 	ip netns exec "$W" bash -c 'for p in 6001 6001 6002 6002; do exec 3<>/dev/tcp/127.0.0.1/$p; exec 3<&-; done; exec 3<>/dev/tcp/::1/6002; exec 3<&-' 2>/dev/null
-	tw=$(ip netns exec "$W" awk '/^TCP:/ {for (i = 1; i < NF; i++) if ($i == "tw") print $(i + 1)}' /proc/net/sockstat)
+	# the client ends become time-wait mini-sockets when the server's ACK of
+	# their FIN is processed: wait for that (bounded) before looking
+	for _ in $(seq 1 40); do
+		tw=$(ip netns exec "$W" awk '/^TCP:/ {for (i = 1; i < NF; i++) if ($i == "tw") print $(i + 1)}' /proc/net/sockstat)
+		[ "${tw:-0}" -ge 2 ] && break
+		sleep 0.05
+	done
 	ip netns exec "$W" "$PORTSEC" hidden --json >"$TMPD/w.json" 2>/dev/null
 	pycheck "churn round $round ($tw time-wait mini-sockets per sockstat): no medium/high finding, counters agree" "$TMPD/w.json" "
 bad = [(f['kind'], f['summary']) for f in doc['findings'] if f['severity'] in ('medium', 'high')]

@@ -108,8 +108,13 @@ static void test_verdicts(void **st)
 	assert_int_equal(v.result, PS_FW_ACCEPT);
 	eval(AF_INET, IPPROTO_UDP, 5353, &v);
 	assert_int_equal(v.result, PS_FW_DROP);
+	/* IPv6 would be let in from 2001:db8:1::/48, but this ruleset drops
+	 * neighbour discovery: no IPv6 peer gets in */
 	eval(AF_INET6, IPPROTO_UDP, 5353, &v);
-	assert_non_null(strstr(summary(&v), "2001:db8:1::/48"));
+	assert_int_equal(v.result, PS_FW_DROP);
+	assert_true(v.nd_blocked);
+	assert_null(strstr(summary(&v), "2001:db8:1::/48"));
+	assert_non_null(strstr(summary(&v), "neighbour discovery is dropped"));
 	eval(AF_INET, IPPROTO_TCP, 8888, &v);
 	assert_non_null(strstr(summary(&v), "iifname == \"eth9\""));
 	struct ps_fw_pkt p = {.family = AF_INET, .l4proto = IPPROTO_TCP, .dport = 8888, .have_iif = true};

@@ -621,6 +621,7 @@ int ps_audit_run(const struct ps_assessment *a, const struct ps_audit_opts *o, s
 	/* the report's notes (packet filters, other namespaces) and the hidden sweep */
 	for (size_t i = 0; i < a->nfindings; i++)
 		if (strcmp(a->findings[i].kind, "packet-socket-filters") == 0 ||
+		    strcmp(a->findings[i].kind, "ipv6-nd-dropped") == 0 ||
 		    strcmp(a->findings[i].kind, "other-netns-listeners") == 0)
 			copy_findings(au, &a->findings[i], 1, 0);
 	if (o->hidden) {

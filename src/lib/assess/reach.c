@@ -97,6 +97,7 @@ const struct ps_verdict_doc *ps_verdict_doc(struct ps_arena *ar, const struct ps
 	if (v->detail[0])
 		d->detail = ps_arena_strndup(ar, v->detail, strlen(v->detail));
 	d->chains_evaluated = v->chains_seen;
+	d->nd_blocked = v->nd_blocked;
 	if (v->nconds) {
 		d->conds = ps_arena_alloc(ar, v->nconds * sizeof *d->conds);
 		if (d->conds) {

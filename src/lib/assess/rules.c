@@ -13,6 +13,7 @@ static const struct ps_check_def defs[] = {
 	{"listener-exe-deleted", "report", PS_SEV_HIGH, "a listener held by a process whose executable was deleted"},
 	{"other-netns-listeners", "report", PS_SEV_INFO, "listeners in other network namespaces"},
 	{"packet-socket-filters", "report", PS_SEV_INFO, "packet sockets with a BPF filter attached"},
+	{"ipv6-nd-dropped", "report", PS_SEV_MEDIUM, "the firewall drops IPv6 neighbour discovery: IPv6 listeners its rules let in are unreachable"},
 	/* portsec audit (assess/audit.c) */
 	{"local-service-exposed", "audit", PS_SEV_HIGH, "a normally local service (database, cache, admin API) listens on all interfaces and is reachable"},
 	{"cleartext-remote-access", "audit", PS_SEV_HIGH, "a cleartext remote-access service (telnet, ftp, rsh, tftp, SNMP) is reachable"},
@@ -108,6 +109,43 @@ add(struct ps_assessment *a, const char *id, int sev, const struct ps_listener *
 	return f;
 }
 
+/* one finding for the host: the ports IPv6 would reach but for a dropped
+ * neighbour solicitation, and the rule that drops it */
+static void nd_dropped(struct ps_assessment *a)
+{
+	struct ps_buf b;
+	ps_buf_init(&b);
+	size_t n = 0;
+	const struct ps_verdict_doc *first = NULL;
+	for (size_t k = 0; k < a->nlisteners; k++) {
+		const struct ps_listener *l = &a->listeners[k];
+		const struct ps_verdict_doc *v6 = a->reach[l->first].fam[1];
+		if (!v6 || !v6->nd_blocked)
+			continue;
+		if (!first)
+			first = v6;
+		if (n < 12)
+			ps_buf_printf(&b, "%s%u/%s", n ? ", " : "", l->port, ps_proto_name(l->proto));
+		n++;
+	}
+	if (n) {
+		if (n > 12)
+			ps_buf_printf(&b, " and %zu more", n - 12);
+		struct ps_finding *f =
+			add(a, "ipv6-nd-dropped", PS_SEV_MEDIUM, NULL,
+			    "icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept   # before the drop",
+			    "the firewall drops IPv6 neighbour discovery (%s): %zu listener%s its rules let in %s unreachable over IPv6 (%.*s)",
+			    first->decided_by.text, n, n == 1 ? "" : "s", n == 1 ? "is" : "are", (int)b.len,
+			    b.data ? b.data : "");
+		if (f) {
+			f->evidence = ps_arena_alloc(a->arena, sizeof *f->evidence);
+			if (f->evidence && first->decided_by.rule)
+				f->evidence[f->nevidence++] = as_printf(a->arena, "dropped by: %s", first->decided_by.rule);
+		}
+	}
+	ps_buf_free(&b);
+}
+
 int as_rules(struct ps_assessment *a, const struct ps_svcdb *db)
 {
 	const struct ps_inventory *inv = a->inv;
@@ -144,6 +182,7 @@ int as_rules(struct ps_assessment *a, const struct ps_svcdb *db)
 			}
 		}
 	}
+	nd_dropped(a);
 	const struct ps_host_counts *c = &a->counts;
 	if (c->other_netns_listeners)
 		add(a, "other-netns-listeners", PS_SEV_INFO, NULL, "portsec list --all-netns -l",

@@ -29,8 +29,11 @@
 #define NREGB 80 /* 20 x u32 */
 #define MAXDEPTH 16
 #define CT_NEW 8u /* NF_CT_STATE_BIT(IP_CT_NEW) */
+#define CT_UNTRACKED 64u /* NF_CT_STATE_UNTRACKED_BIT: neighbour discovery is not tracked */
 #define RTN_LOCAL_ 2u
 #define RTN_UNICAST_ 1u
+#define RTN_MULTICAST_ 5u
+#define ND_SOLICIT 135u
 
 enum fkind { F_NONE, F_SADDR, F_DADDR, F_IIF, F_IIFNAME, F_SPORT, F_OTHER };
 struct field {
@@ -147,6 +150,17 @@ static void build_packet(struct ev *e)
 		e->nh[daoff + i] = p->have_daddr ? p->daddr[i] : 0;
 		e->nht[daoff + i] = p->have_daddr ? 0 : (uint8_t)da;
 	}
+	if (p->l4proto == IPPROTO_ICMPV6) {
+		/* type, code; checksum, reserved and the target address stay symbolic */
+		e->thlen = 24;
+		e->th[0] = p->icmp_type;
+		e->tht[0] = e->tht[1] = 0;
+		if (v6) {
+			e->nh[7] = 255; /* neighbour discovery is sent with hop limit 255 */
+			e->nht[7] = 0;
+		}
+		return;
+	}
 	unsigned sp = add_field(e, F_SPORT, 2, 0, "th sport");
 	e->thlen = p->l4proto == IPPROTO_TCP ? 20 : 8;
 	e->tht[0] = e->tht[1] = (uint8_t)sp;
@@ -163,16 +177,6 @@ static void build_packet(struct ev *e)
 static bool iif_is_lo(const struct ps_fw_pkt *p)
 {
 	return p->have_iif && strcmp(p->iif, "lo") == 0;
-}
-
-/* the symbolic field (index + 1) among len register bytes at off, or 0 */
-static unsigned taint_in(const struct regs *r, unsigned off, unsigned len)
-{
-	unsigned tf = 0;
-	for (unsigned k = 0; k < len && off + k < NREGB; k++)
-		if (r->taint[off + k])
-			tf = r->taint[off + k];
-	return tf;
 }
 
 /* store n concrete bytes (zero-padded to a u32 like nft_reg_store8/16) */
@@ -192,6 +196,12 @@ static bool store(struct regs *r, unsigned reg, const void *val, unsigned n, uin
 	return true;
 }
 
+/* the neighbour solicitation a peer sends before its first IPv6 packet */
+static bool nd_probe(const struct ps_fw_pkt *p)
+{
+	return p->family == AF_INET6 && p->l4proto == IPPROTO_ICMPV6 && p->icmp_type == ND_SOLICIT;
+}
+
 static bool load_meta(struct ev *e, struct regs *r, const struct ps_fw_expr *x)
 {
 	const struct ps_fw_pkt *p = e->p;
@@ -209,7 +219,7 @@ static bool load_meta(struct ev *e, struct regs *r, const struct ps_fw_expr *x)
 		s = htons(p->family == AF_INET6 ? 0x86dd : 0x0800);
 		return store(r, x->dreg, &s, 2, 0);
 	case NFT_META_PKTTYPE:
-		b[0] = 0; /* PACKET_HOST */
+		b[0] = nd_probe(p) ? 2 : 0; /* the first solicitation goes to a multicast group; PACKET_HOST */
 		return store(r, x->dreg, b, 1, 0);
 	case NFT_META_IIF:
 		if (p->have_iif) {
@@ -257,7 +267,7 @@ static bool load_ct(struct ev *e, struct regs *r, const struct ps_fw_expr *x)
 	uint32_t u;
 	switch (x->a) {
 	case NFT_CT_STATE:
-		u = CT_NEW;
+		u = nd_probe(p) ? CT_UNTRACKED : CT_NEW;
 		return store(r, x->dreg, &u, 4, 0);
 	case NFT_CT_DIRECTION:
 		b[0] = 0; /* IP_CT_DIR_ORIGINAL */
@@ -336,30 +346,58 @@ static const char *const cmpops[] = {"==", "!=", "<", "<=", ">", ">="};
 
 /* ---- set lookups ---- */
 
+/* the fields of a set key, in bytes each.  A concatenation with intervals
+ * describes its fields (NFTA_SET_DESC_CONCAT); one without does not, but nft
+ * puts every field of a concatenation in its own 4-byte-aligned registers,
+ * so runs of 4-byte chunks loaded from one source are one field each */
+static unsigned key_fields(const struct ps_fw_set *s, const uint8_t *taint, unsigned *flen, unsigned cap)
+{
+	unsigned klen = s->key_len, n = 0;
+	if (s->nfields) {
+		for (unsigned fi = 0, off = 0; fi < s->nfields && off < klen && n < cap; fi++) {
+			unsigned l = (s->field_len[fi] + 3u) & ~3u;
+			if (off + l > klen)
+				l = klen - off;
+			flen[n++] = l;
+			off += l;
+		}
+		return n;
+	}
+	int prev = -1;
+	for (unsigned off = 0; off < klen; off += 4) {
+		unsigned l = klen - off < 4 ? klen - off : 4;
+		int t = 0;
+		for (unsigned i = 0; i < l; i++)
+			if (taint[off + i])
+				t = taint[off + i];
+		if (n && t == prev)
+			flen[n - 1] += l;
+		else if (n < cap)
+			flen[n++] = l;
+		else
+			flen[n - 1] += l;
+		prev = t;
+	}
+	return n;
+}
+
 /* does element el match key under taint (tainted bytes are wildcards)?
  * returns 0 no, 1 yes, 2 only for some values of the tainted fields */
 static int elem_match(const struct ps_fw_set *s, const struct ps_fw_elem *el, const uint8_t *key,
 		      const uint8_t *taint)
 {
-	unsigned klen = s->key_len;
+	unsigned flen[16];
+	unsigned nf = key_fields(s, taint, flen, 16);
 	bool maybe = false;
-	/* fields: concatenations have per-field ranges; a single key is one field */
-	unsigned nf = s->nfields ? s->nfields : 1;
-	unsigned off = 0;
-	for (unsigned fi = 0; fi < nf && off < klen; fi++) {
-		unsigned flen = s->nfields ? ((s->field_len[fi] + 3u) & ~3u) : klen;
-		if (off + flen > klen)
-			flen = klen - off;
+	for (unsigned fi = 0, off = 0; fi < nf; off += flen[fi++]) {
 		bool t = false;
-		for (unsigned i = 0; i < flen; i++)
+		for (unsigned i = 0; i < flen[fi]; i++)
 			if (taint[off + i])
 				t = true;
-		if (t) {
+		if (t)
 			maybe = true;
-		} else if (memcmp(key + off, el->lo + off, flen) < 0 || memcmp(key + off, el->hi + off, flen) > 0) {
+		else if (memcmp(key + off, el->lo + off, flen[fi]) < 0 || memcmp(key + off, el->hi + off, flen[fi]) > 0)
 			return 0;
-		}
-		off += flen;
 	}
 	return maybe ? 2 : 1;
 }
@@ -367,12 +405,11 @@ static int elem_match(const struct ps_fw_set *s, const struct ps_fw_elem *el, co
 static void fmt_elem_tainted(const struct ev *e, const struct ps_fw_set *s, const struct ps_fw_elem *el,
 			     const uint8_t *taint, char *dst, size_t cap)
 {
-	unsigned nf = s->nfields ? s->nfields : 1, off = 0;
+	unsigned fl[16], off = 0;
+	unsigned nf = key_fields(s, taint, fl, 16);
 	dst[0] = 0;
-	for (unsigned fi = 0; fi < nf && off < s->key_len; fi++) {
-		unsigned flen = s->nfields ? ((s->field_len[fi] + 3u) & ~3u) : s->key_len;
-		if (off + flen > s->key_len)
-			flen = s->key_len - off;
+	for (unsigned fi = 0; fi < nf; fi++) {
+		unsigned flen = fl[fi];
 		if (taint[off]) {
 			const struct field *f = &e->f[taint[off] - 1];
 			char lo[80], hi[80];
@@ -473,6 +510,14 @@ static int xt_match(struct ev *e, const struct ps_fw_expr *x, struct rres *rr, c
 			}
 			return 1;
 		}
+	}
+	if ((strcmp(name, "icmp6") == 0 || strcmp(name, "icmp") == 0) && n >= 4) {
+		/* struct ip6t_icmp / ipt_icmp: type, code range, invert flag */
+		uint8_t proto = name[4] == '6' ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
+		if (p->l4proto != proto)
+			return 0;
+		bool hit = (in[0] == 0xff || in[0] == p->icmp_type) && in[1] == 0;
+		return hit ^ !!(in[3] & 1);
 	}
 	if (strcmp(name, "multiport") == 0 && x->rev == 1 && n >= sizeof(struct xt_multiport_v1)) {
 		struct xt_multiport_v1 m;
@@ -584,6 +629,146 @@ static void fmt_nat(const struct ps_fw_expr *x, bool v6, char *dst, size_t cap)
 		snprintf(dst, cap, "%s", a);
 }
 
+/* ---- compares ---- */
+
+/* a run of compared bytes that belong to one source: a symbolic field
+ * (taint != 0) or concrete bytes of the probe packet (taint 0) */
+struct seg {
+	unsigned off, len;
+	uint8_t taint;
+};
+
+/* nft merges adjacent matches into one compare ("udp sport 67 udp dport 68"
+ * is one 4-byte compare at transport offset 0): split it where the source
+ * of the bytes changes, so each field is read with its own bytes */
+static unsigned cmp_segments(const struct regs *r, unsigned off, unsigned len, struct seg *sg, unsigned cap)
+{
+	unsigned n = 0;
+	for (unsigned k = 0; k < len; k++) {
+		uint8_t t = r->taint[off + k];
+		if (n && sg[n - 1].taint == t && sg[n - 1].off + sg[n - 1].len == k) {
+			sg[n - 1].len++;
+			continue;
+		}
+		if (n == cap)
+			return 0;
+		sg[n++] = (struct seg){k, 1, t};
+	}
+	return n;
+}
+
+/* "th sport == 67" for one symbolic segment of a compare */
+static void fmt_seg_cond(const struct ev *e, const struct regs *r, const struct ps_fw_expr *x, unsigned so,
+			 const struct seg *g, const char *op, char *dst, size_t cap)
+{
+	const struct field *f = &e->f[g->taint - 1];
+	char val[96];
+	fmt_field_value(f, x->data + g->off, r->mask + so + g->off, g->len, val, sizeof val);
+	snprintf(dst, cap, "%s %s %s", f->name, op, val);
+}
+
+static bool seg_unknown(const struct ev *e, const struct seg *sg, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (sg[i].taint && e->f[sg[i].taint - 1].kind == F_OTHER)
+			return true;
+	return false;
+}
+
+/* the loopback interface is never the one an outside packet comes in on:
+ * 1 = the compare can never hold for it, 2 = it always holds, 0 = neither */
+static int lo_compare(const struct field *f, const struct ps_fw_expr *x, const struct seg *g)
+{
+	bool is_lo = (f->kind == F_IIFNAME && g->len >= 3 && strncmp((const char *)x->data + g->off, "lo", 3) == 0) ||
+		     (f->kind == F_IIF && g->len == 4 && x->data[g->off] == 1 && !x->data[g->off + 1] &&
+		      !x->data[g->off + 2] && !x->data[g->off + 3]);
+	if (!is_lo)
+		return 0;
+	return x->cmpop == NFT_CMP_EQ ? 1 : x->cmpop == NFT_CMP_NEQ ? 2 : 0;
+}
+
+/* one nft compare; false when the rule cannot match */
+static bool eval_cmp(struct ev *e, const struct regs *R, const struct ps_fw_expr *x, unsigned so, struct rres *rr)
+{
+	struct seg sg[16];
+	unsigned n = cmp_segments(R, so, x->len, sg, 16);
+	char t[200];
+	if (n == 0) {
+		add_cond(rr, "unknown: compare over too many fields", true);
+		return true;
+	}
+	if (n == 1 && !sg[0].taint) {
+		int d = memcmp(R->v + so, x->data, x->len);
+		switch (x->cmpop) {
+		case NFT_CMP_EQ: return d == 0;
+		case NFT_CMP_NEQ: return d != 0;
+		case NFT_CMP_LT: return d < 0;
+		case NFT_CMP_LTE: return d <= 0;
+		case NFT_CMP_GT: return d > 0;
+		default: return d >= 0;
+		}
+	}
+	if (x->cmpop == NFT_CMP_EQ) {
+		/* every part must be equal: concrete parts decide now, symbolic
+		 * parts become one condition each */
+		for (unsigned i = 0; i < n; i++)
+			if (!sg[i].taint && memcmp(R->v + so + sg[i].off, x->data + sg[i].off, sg[i].len) != 0)
+				return false;
+		for (unsigned i = 0; i < n; i++) {
+			if (!sg[i].taint)
+				continue;
+			const struct field *f = &e->f[sg[i].taint - 1];
+			if (lo_compare(f, x, &sg[i]) == 1)
+				return false;
+			fmt_seg_cond(e, R, x, so, &sg[i], "==", t, sizeof t);
+			add_cond(rr, t, f->kind == F_OTHER);
+		}
+		return true;
+	}
+	if (x->cmpop == NFT_CMP_NEQ) {
+		/* some part must differ: a concrete part that differs settles it */
+		for (unsigned i = 0; i < n; i++)
+			if (!sg[i].taint && memcmp(R->v + so + sg[i].off, x->data + sg[i].off, sg[i].len) != 0)
+				return true;
+		char any[200] = "";
+		unsigned nsym = 0;
+		for (unsigned i = 0; i < n; i++) {
+			if (!sg[i].taint)
+				continue;
+			if (lo_compare(&e->f[sg[i].taint - 1], x, &sg[i]) == 2)
+				return true;
+			fmt_seg_cond(e, R, x, so, &sg[i], "!=", t, sizeof t);
+			appendf(any, sizeof any, "%s%s", nsym++ ? " or " : "", t);
+		}
+		if (nsym > 1) {
+			snprintf(t, sizeof t, "(%s)", any);
+			add_cond(rr, t, seg_unknown(e, sg, n));
+		} else {
+			add_cond(rr, any, seg_unknown(e, sg, n));
+		}
+		return true;
+	}
+	/* an ordering compare is lexicographic over the bytes: a concrete
+	 * prefix that already differs decides it */
+	unsigned first = 0;
+	while (first < n && !sg[first].taint) {
+		int d = memcmp(R->v + so + sg[first].off, x->data + sg[first].off, sg[first].len);
+		if (d != 0) {
+			bool lt = x->cmpop == NFT_CMP_LT || x->cmpop == NFT_CMP_LTE;
+			return lt ? d < 0 : d > 0;
+		}
+		first++;
+	}
+	if (first == n - 1) {
+		/* only the last part is symbolic: a condition on that field */
+		fmt_seg_cond(e, R, x, so, &sg[first], cmpops[x->cmpop], t, sizeof t);
+		add_cond(rr, t, e->f[sg[first].taint - 1].kind == F_OTHER);
+	} else {
+		add_cond(rr, "unknown: ordering compare over several fields", true);
+	}
+	return true;
+}
+
 /* ---- one rule ---- */
 
 /* a verdict from an immediate or a verdict map; true when it ends the rule */
@@ -651,13 +836,18 @@ static void eval_rule(struct ev *e, const struct ps_fw_chain *c, const struct ps
 				add_cond(rr, "unknown: bad meta load", true);
 			break;
 		case PS_FWX_CT:
+			if (nd_probe(e->p) && x->a != NFT_CT_STATE) {
+				/* an untracked packet has no other ct keys: the expression breaks */
+				rr->match = false;
+				return;
+			}
 			if (!load_ct(e, &R, x))
 				add_cond(rr, "unknown: bad ct load", true);
 			break;
 		case PS_FWX_FIB: {
 			uint32_t u;
 			if (x->a == NFT_FIB_RESULT_ADDRTYPE)
-				u = (x->b & NFTA_FIB_F_DADDR) ? RTN_LOCAL_ : RTN_UNICAST_;
+				u = (x->b & NFTA_FIB_F_DADDR) ? (nd_probe(e->p) ? RTN_MULTICAST_ : RTN_LOCAL_) : RTN_UNICAST_;
 			else
 				u = 1; /* a route exists (a legitimate, routable client) */
 			if (!store(&R, x->dreg, &u, 4, 0))
@@ -680,51 +870,26 @@ static void eval_rule(struct ev *e, const struct ps_fw_chain *c, const struct ps
 				R.mask[dof + k] = mk;
 			}
 			break;
-		case PS_FWX_CMP: {
+		case PS_FWX_CMP:
 			if (so < 0 || (unsigned)so + x->len > NREGB || x->cmpop > NFT_CMP_GTE) {
 				add_cond(rr, "unknown: bad cmp", true);
 				break;
 			}
-			unsigned tf = taint_in(&R, (unsigned)so, x->len);
-			if (tf) {
-				const struct field *f = &e->f[tf - 1];
-				/* the loopback interface is never the one an outside packet comes in on */
-				if ((f->kind == F_IIFNAME && strncmp((const char *)x->data, "lo", 3) == 0 && x->len >= 3) ||
-				    (f->kind == F_IIF && x->len == 4 && x->data[0] == 1 && !x->data[1] && !x->data[2] && !x->data[3])) {
-					if (x->cmpop == NFT_CMP_EQ) {
-						rr->match = false;
-						return;
-					}
-					if (x->cmpop == NFT_CMP_NEQ)
-						break;
-				}
-				fmt_field_value(f, x->data, R.mask + so, x->len, val, sizeof val);
-				snprintf(t, sizeof t, "%s %s %s", f->name, cmpops[x->cmpop], val);
-				add_cond(rr, t, f->kind == F_OTHER);
-				break;
-			}
-			int d = memcmp(R.v + so, x->data, x->len);
-			bool ok;
-			switch (x->cmpop) {
-			case NFT_CMP_EQ: ok = d == 0; break;
-			case NFT_CMP_NEQ: ok = d != 0; break;
-			case NFT_CMP_LT: ok = d < 0; break;
-			case NFT_CMP_LTE: ok = d <= 0; break;
-			case NFT_CMP_GT: ok = d > 0; break;
-			default: ok = d >= 0; break;
-			}
-			if (!ok) {
-				rr->match = false;
+			if (!eval_cmp(e, &R, x, (unsigned)so, rr))
 				return;
-			}
 			break;
-		}
 		case PS_FWX_RANGE: {
 			if (so < 0 || (unsigned)so + x->len > NREGB) {
 				add_cond(rr, "unknown: bad range", true);
 				break;
 			}
-			unsigned tf = taint_in(&R, (unsigned)so, x->len);
+			struct seg rs[2];
+			if (cmp_segments(&R, (unsigned)so, x->len, rs, 2) != 1) {
+				/* a range over concrete and symbolic bytes at once: not decided here */
+				add_cond(rr, "unknown: range over several fields", true);
+				break;
+			}
+			unsigned tf = rs[0].taint;
 			if (tf) {
 				const struct field *f = &e->f[tf - 1];
 				char v2[96];
@@ -1077,12 +1242,12 @@ static bool on_path(const struct ps_fw_chain *c, const struct ps_fw_pkt *p, cons
 	if (c->hook != NF_INET_PRE_ROUTING && c->hook != NF_INET_LOCAL_IN)
 		return false;
 	if (c->type && strcmp(c->type, "nat") == 0)
-		return c->hook == NF_INET_PRE_ROUTING; /* dnat/redirect happen there */
+		return c->hook == NF_INET_PRE_ROUTING && !nd_probe(p); /* dnat/redirect happen there; untracked skips nat */
 	return c->type == NULL || strcmp(c->type, "filter") == 0;
 }
 
-int ps_fw_eval(const struct ps_fw_ruleset *rs, const struct ps_fw_pkt *p, const struct ps_fw_table *skip,
-	       struct ps_fw_verdict *v)
+static int eval_path(const struct ps_fw_ruleset *rs, const struct ps_fw_pkt *p, const struct ps_fw_table *skip,
+		     struct ps_fw_verdict *v)
 {
 	memset(v, 0, sizeof *v);
 	v->result = PS_FW_ACCEPT;
@@ -1142,6 +1307,72 @@ int ps_fw_eval(const struct ps_fw_ruleset *rs, const struct ps_fw_pkt *p, const 
 	}
 	free(bc);
 	return PS_OK;
+}
+
+static bool lets_in(enum ps_fw_result r)
+{
+	return r == PS_FW_ACCEPT || r == PS_FW_DNAT || r == PS_FW_REDIRECT;
+}
+
+/* IPv6 needs neighbour discovery first: an on-link peer (and the router in
+ * front of this host) must get a neighbour solicitation through before any
+ * TCP or UDP packet arrives.  Where the ruleset drops it, nothing reaches
+ * the port over IPv6, whatever the port's own rules say. */
+static int nd_gate(const struct ps_fw_ruleset *rs, const struct ps_fw_pkt *p, const struct ps_fw_table *skip,
+		   struct ps_fw_verdict *v)
+{
+	struct ps_fw_pkt ns = *p;
+	ns.l4proto = IPPROTO_ICMPV6;
+	ns.icmp_type = ND_SOLICIT;
+	ns.dport = 0;
+	ns.have_daddr = false; /* the solicited-node multicast group */
+	struct ps_fw_verdict *nd = malloc(sizeof *nd);
+	if (!nd)
+		return PS_ERR_NOMEM;
+	int rc = eval_path(rs, &ns, skip, nd);
+	if (rc == PS_OK && !lets_in(nd->result)) {
+		bool nd_cond = false; /* some solicitations get in (from some sources) */
+		for (size_t i = 0; i < nd->nconds; i++)
+			if (lets_in(nd->conds[i].result))
+				nd_cond = true;
+		if (lets_in(v->result)) {
+			v->result = PS_FW_DROP;
+			v->nd_blocked = true;
+			v->where = nd->where;
+			snprintf(v->detail, sizeof v->detail, "%s",
+				 nd_cond ? "neighbour solicitations are dropped but for the sources the conditions name"
+					 : "neighbour solicitations are dropped: no peer can resolve this host's address");
+		}
+		size_t k = 0;
+		for (size_t i = 0; i < v->nconds; i++) {
+			struct ps_fw_cond *c = &v->conds[i];
+			if (lets_in(c->result) && !nd_cond) {
+				v->nd_blocked = true;
+				v->where = nd->where;
+				continue; /* cannot happen: no solicitation gets in */
+			}
+			if (lets_in(c->result)) {
+				size_t l = strnlen(c->cond, sizeof c->cond);
+				snprintf(c->cond + l, sizeof c->cond - l, " and neighbour discovery gets in");
+				c->unknown = true;
+			}
+			v->conds[k++] = *c;
+		}
+		v->nconds = k;
+	}
+	free(nd);
+	return rc;
+}
+
+int ps_fw_eval(const struct ps_fw_ruleset *rs, const struct ps_fw_pkt *p, const struct ps_fw_table *skip,
+	       struct ps_fw_verdict *v)
+{
+	int rc = eval_path(rs, p, skip, v);
+	if (rc != PS_OK || p->family != AF_INET6 || (p->l4proto != IPPROTO_TCP && p->l4proto != IPPROTO_UDP))
+		return rc;
+	if (!v->any_chain || (!lets_in(v->result) && v->nconds == 0))
+		return rc;
+	return nd_gate(rs, p, skip, v);
 }
 
 const char *ps_fw_result_name(enum ps_fw_result r)
@@ -1211,10 +1442,14 @@ void ps_fw_verdict_summary(const struct ps_fw_verdict *v, struct ps_buf *b)
 				if (v->conds[i].result == PS_FW_ACCEPT && !v->conds[i].unknown && v->conds[i].base == v->decided_base)
 					ps_buf_printf(b, "%swhen %s", k++ ? "; or " : "", v->conds[i].cond);
 			ps_buf_puts(b, "; otherwise blocked by ");
+		} else if (v->nd_blocked) {
+			ps_buf_puts(b, "blocked: neighbour discovery is dropped by ");
 		} else {
 			ps_buf_puts(b, "blocked by ");
 		}
 		ps_fw_where_text(&v->where, b);
+		if (v->nd_blocked)
+			ps_buf_puts(b, " (the port's own rules let it in)");
 		return;
 	}
 	case PS_FW_DNAT:

@@ -63,6 +63,10 @@ void ps_out_fw_verdict_json(struct ps_json *j, const struct ps_verdict_doc *v)
 	ps_json_arr_end(j);
 	ps_json_key(j, "chains_evaluated");
 	ps_json_u64(j, v->chains_evaluated);
+	if (v->nd_blocked) {
+		ps_json_key(j, "neighbour_discovery_dropped");
+		ps_json_bool(j, true);
+	}
 	ps_json_obj_end(j);
 }
 
