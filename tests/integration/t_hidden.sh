@@ -77,7 +77,7 @@ exit_ok "legitimate cases: exit 0 (unless the host itself carries eBPF filters o
 pycheck "legitimate cases: no medium/high finding, every check ok, bind sweep covered every port" "$TMPD/l.json" "$sev_summary
 assert not mp, mp
 ck = {c['name']: c for c in doc['checks']}
-for n in ('views', 'libc-view', 'view-agreement', 'fd-sockets', 'counters', 'bind-sweep', 'packet-raw-sockets', 'processes', 'preload', 'ebpf'):
+for n in ('views', 'libc-view', 'libc-procs', 'view-agreement', 'fd-sockets', 'counters', 'bind-sweep', 'packet-raw-sockets', 'processes', 'preload', 'ebpf'):
     assert ck[n]['ok'], (n, ck[n])
 b = ck['bind-sweep']['detail']
 assert b.startswith('131070 ports probed') and ' 0 hidden' in b, b
@@ -146,6 +146,32 @@ assert len(pl) == 1 and pl[0]['severity'] == 'medium' and '$HIDELIB' in pl[0]['s
 assert any('portsec itself' in e for e in pl[0]['evidence']), pl[0]['evidence']
 assert not [f for f in doc['findings'] if f['kind'] in ('hidden-port', 'view-mismatch')]
 assert [c for c in doc['checks'] if c['name'] == 'bind-sweep'][0]['ok']"
+# the same library hiding a process by name from readdir of /proc (libprocesshider's way)
+start_bg "$P" python3 -c '
+import ctypes, socket, time
+ctypes.CDLL(None).prctl(15, b"hiddend", 0, 0, 0)
+s = socket.socket(); s.bind(("0.0.0.0", 7010)); s.listen(8)
+print("ready", flush=True); time.sleep(120)'
+HPID=${FIXPIDS[-1]}
+HPID=$(pgrep -f -n 'prctl\(15, b"hiddend"' || echo "$HPID")
+if ip netns exec "$P" env LD_PRELOAD="$HIDELIB" HIDE_COMM=hiddend ps -e -o comm= | grep -qx hiddend; then
+	bad "the test preload does not hide the process from ps"
+else
+	ok "ps under the preload misses the process 'hiddend' (ps without it: $(ps -e -o comm= | grep -cx hiddend))"
+fi
+ip netns exec "$P" env LD_PRELOAD="$HIDELIB" HIDE_COMM=hiddend "$PORTSEC" hidden --json --no-probe >"$TMPD/pp.json" 2>/dev/null
+expect_eq "process hidden by readdir: exit 1" "$?" 1
+pycheck "process hidden by readdir: named with its pid, port and the library's shadowing symbols" "$TMPD/pp.json" "
+h = [f for f in doc['findings'] if f['kind'] == 'process-hidden-from-libc']
+assert len(h) == 1 and h[0]['severity'] == 'high' and h[0]['pid'] == $HPID and 'hiddend' in h[0]['summary'], h
+ev = ' | '.join(h[0]['evidence'])
+assert 'holds tcp listen 0.0.0.0:7010' in ev, ev
+assert '$HIDELIB exports' in ev and 'readdir' in ev and 'fopen' in ev, ev
+ck = [c for c in doc['checks'] if c['name'] == 'libc-procs'][0]
+assert ck['ok'] and '1 processes' in ck['detail'], ck"
+"$PORTSEC" hidden -N "$P" --json --no-probe >"$TMPD/pp2.json" 2>/dev/null
+pycheck "the same process without the preload: not hidden" "$TMPD/pp2.json" "
+assert not [f for f in doc['findings'] if f['kind'] == 'process-hidden-from-libc']"
 # ip_local_reserved_ports (set inside our namespace only): skipped unless asked
 ip netns exec "$P" sysctl -qw net.ipv4.ip_local_reserved_ports=40000-40009
 "$PORTSEC" hidden -N "$P" --json >"$TMPD/r1.json" 2>/dev/null

@@ -37,6 +37,7 @@ static const struct ps_check_def defs[] = {
 	{"hidden-socket", "hidden", PS_SEV_HIGH, "a socket fd that no listing shows"},
 	{"hidden-listener", "hidden", PS_SEV_HIGH, "a port that accepts connections with no listed listener"},
 	{"hidden-from-libc", "hidden", PS_SEV_HIGH, "a socket the raw views see and libc's reads do not"},
+	{"process-hidden-from-libc", "hidden", PS_SEV_HIGH, "a process or socket fd the raw /proc listing has and libc's readdir does not"},
 	{"view-mismatch", "hidden", PS_SEV_HIGH, "a socket one kernel view lists and the other does not, twice"},
 	{"counter-mismatch", "hidden", PS_SEV_MEDIUM, "the kernel's socket counters exceed the listings"},
 	{"packet-socket", "hidden", PS_SEV_HIGH, "a packet socket and its owner"},

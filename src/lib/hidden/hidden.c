@@ -1020,6 +1020,8 @@ int ps_hidden_run(const struct ps_hidden_opts *o, struct ps_hidden_report **out)
 	/* 6. passive backdoors and rootkit signs */
 	h_packet_raw(&c);
 	h_processes(&c);
+	if (o->libc_view)
+		h_libc_procs(&c);
 	h_preload(&c);
 	h_ebpf(&c);
 	check_backdoor_ports(&c);

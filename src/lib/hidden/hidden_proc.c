@@ -4,6 +4,8 @@
  * preloaded libraries (/etc/ld.so.preload, LD_PRELOAD / LD_AUDIT in any
  * process's environment).  Reads go through raw syscalls. */
 #define _GNU_SOURCE
+#include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -449,4 +451,229 @@ void h_preload(struct hctx *c)
 	h_check_done(k, true, t0,
 		     "/etc/ld.so.preload: %u entries; %zu process environments read (%u unreadable), %u with LD_PRELOAD/LD_AUDIT",
 		     entries, e.n, e.denied, with);
+}
+
+/* ---- the libc view of processes: readdir of /proc and /proc/PID/fd ---- */
+
+/* libc functions a userland rootkit overrides to hide ports and processes */
+static const char *const hooked[] = {
+	"readdir", "readdir64", "opendir", "fopen", "fopen64", "fgets", "open", "open64", "openat",
+	"stat", "lstat", "fstatat", "readlink", "readlinkat", "recvmsg", "recvfrom", "read", "access",
+};
+
+/* the objects whose exported symbols take the place of libc's for this
+ * process, as "LIB (readdir, fopen, ...)"; empty when libc answers itself */
+static void shadowing(char *dst, size_t cap)
+{
+	dst[0] = '\0';
+	/* libc's own definitions, to compare with what the program resolves */
+	void *libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
+	Dl_info self;
+	if (!libc || !dladdr((void *)&h_libc_procs, &self))
+		self.dli_fname = NULL;
+	const char *libs[4] = {0};
+	char syms[4][160];
+	unsigned nl = 0;
+	for (size_t i = 0; libc && i < sizeof hooked / sizeof hooked[0]; i++) {
+		void *fn = dlsym(RTLD_DEFAULT, hooked[i]), *own = dlsym(libc, hooked[i]);
+		Dl_info d;
+		if (!fn || fn == own || !dladdr(fn, &d) || !d.dli_fname)
+			continue;
+		/* the program's own interceptors (a sanitizer build) are not a preload */
+		if (self.dli_fname && strcmp(d.dli_fname, self.dli_fname) == 0)
+			continue;
+		unsigned k = 0;
+		while (k < nl && strcmp(libs[k], d.dli_fname) != 0)
+			k++;
+		if (k == nl) {
+			if (nl == 4)
+				continue;
+			libs[nl] = d.dli_fname;
+			syms[nl++][0] = '\0';
+		}
+		size_t l = strlen(syms[k]);
+		snprintf(syms[k] + l, sizeof syms[k] - l, "%s%s", l ? ", " : "", hooked[i]);
+	}
+	for (unsigned k = 0; k < nl; k++) {
+		size_t l = strlen(dst);
+		snprintf(dst + l, cap - l, "%s%s exports %s in place of libc's", l ? "; " : "", libs[k], syms[k]);
+	}
+	if (libc)
+		dlclose(libc);
+}
+
+static int cmp_i32(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* numeric entries of a directory: through raw getdents64 (raw) or libc's readdir */
+static size_t dir_numbers(const char *path, bool raw, int32_t **out)
+{
+	size_t n = 0, cap = 0;
+	*out = NULL;
+	if (raw) {
+		long dfd = ps_sys_openat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY);
+		if (dfd < 0)
+			return 0;
+		_Alignas(8) char dbuf[16384];
+		for (unsigned guard = 0; guard < 100000; guard++) {
+			long r = ps_sys_getdents64((int)dfd, dbuf, sizeof dbuf);
+			if (r <= 0)
+				break;
+			for (long off = 0; off < r;) {
+				unsigned short reclen;
+				memcpy(&reclen, dbuf + off + 16, sizeof reclen); /* linux_dirent64.d_reclen */
+				const char *name = dbuf + off + 19;
+				off += reclen;
+				char *end;
+				long v = strtol(name, &end, 10);
+				int32_t *p;
+				if (*end || v < 0 || !(p = PS_VEC_PUSH(*out, n, cap)))
+					continue;
+				*p = (int32_t)v;
+			}
+		}
+		ps_sys_close((int)dfd);
+	} else {
+		DIR *d = opendir(path);
+		if (!d)
+			return 0;
+		struct dirent *e;
+		for (unsigned guard = 0; (e = readdir(d)) && guard < 4000000; guard++) {
+			char *end;
+			long v = strtol(e->d_name, &end, 10);
+			int32_t *p;
+			if (*end || v < 0 || !(p = PS_VEC_PUSH(*out, n, cap)))
+				continue;
+			*p = (int32_t)v;
+		}
+		closedir(d);
+	}
+	if (n)
+		qsort(*out, n, sizeof **out, cmp_i32);
+	return n;
+}
+
+static bool has_i32(const int32_t *v, size_t n, int32_t x)
+{
+	return n && bsearch(&x, v, n, sizeof *v, cmp_i32) != NULL;
+}
+
+/* what libc's listing lacks of the raw one, confirmed by a second libc read
+ * (a process or fd born between the two reads is not hidden) */
+static size_t libc_misses(const char *path, int32_t **miss)
+{
+	int32_t *raw, *l1, *l2;
+	size_t nl1 = dir_numbers(path, false, &l1);
+	size_t nr = dir_numbers(path, true, &raw);
+	size_t nl2 = dir_numbers(path, false, &l2);
+	size_t n = 0, cap = 0;
+	*miss = NULL;
+	for (size_t i = 0; i < nr; i++) {
+		int32_t *p;
+		if (!has_i32(l1, nl1, raw[i]) && !has_i32(l2, nl2, raw[i]) && (p = PS_VEC_PUSH(*miss, n, cap)))
+			*p = raw[i];
+	}
+	free(raw);
+	free(l1);
+	free(l2);
+	return n;
+}
+
+static void ev_proc_sockets(struct hctx *c, struct ps_finding *f, int32_t pid)
+{
+	const struct ps_inventory *inv = c->inv;
+	unsigned shown = 0;
+	for (size_t i = 0; i < inv->nsocks && shown < 8; i++) {
+		const struct ps_socket *s = &inv->socks[i];
+		for (uint32_t k = 0; k < s->owner_count; k++) {
+			const struct ps_proc *p = ps_socket_owner_proc(inv, s, k);
+			if (!p || p->pid != pid)
+				continue;
+			char ep[80];
+			ps_fmt_endpoint(ep, sizeof ep, s->family, s->laddr, s->lport, false);
+			h_ev(c, f, "holds %s %s %s", ps_proto_name(s->proto), ps_state_name(s->proto, s->state), ep);
+			if (!f->has_endpoint)
+				h_endpoint(f, s);
+			shown++;
+			break;
+		}
+	}
+}
+
+void h_libc_procs(struct hctx *c)
+{
+	struct ps_check *k = h_check(c, "libc-procs");
+	double t0 = h_now_ms();
+	size_t first = c->r->nfindings;
+	const char *pr = c->inv->proc_root;
+	char shadow[512];
+	shadowing(shadow, sizeof shadow);
+	int32_t *miss;
+	size_t nm = libc_misses(pr, &miss);
+	unsigned fds_hidden = 0, owners = 0;
+	for (size_t i = 0; i < nm; i++) {
+		char path[96], comm[32] = "?", exe[512] = "?";
+		snprintf(path, sizeof path, "%s/%d/comm", pr, miss[i]);
+		long n = ps_read_small_at(AT_FDCWD, path, comm, sizeof comm);
+		if (n <= 0)
+			continue; /* gone meanwhile */
+		if (comm[n - 1] == '\n')
+			comm[n - 1] = '\0';
+		snprintf(path, sizeof path, "%s/%d/exe", pr, miss[i]);
+		long el = ps_sys_readlinkat(AT_FDCWD, path, exe, sizeof exe - 1);
+		if (el > 0)
+			exe[el] = '\0';
+		struct ps_finding *f = h_add(c, "process-hidden-from-libc", PS_SEV_HIGH,
+					     "process %d (%s, %s) is hidden from libc's readdir of %s (what ps, top, ss -p, netstat -p and lsof list) but the kernel lists it: a userland hook filters it",
+					     miss[i], comm, exe, pr);
+		if (!f)
+			continue;
+		f->pid = miss[i];
+		h_ev(c, f, "%s through readdir: missing (twice); through raw getdents64: present", pr);
+		if (shadow[0])
+			h_ev(c, f, "%s", shadow);
+		ev_proc_sockets(c, f, miss[i]);
+	}
+	free(miss);
+	/* the fd tables of the processes that own sockets: an fd hidden there
+	 * takes its socket's owner away from lsof and ss -p */
+	int32_t last = -1;
+	for (size_t i = 0; i < c->inv->nsocks && owners < 4096; i++) {
+		const struct ps_socket *s = &c->inv->socks[i];
+		for (uint32_t o = 0; o < s->owner_count; o++) {
+			const struct ps_proc *p = ps_socket_owner_proc(c->inv, s, o);
+			if (!p || p->pid == last)
+				continue;
+			last = p->pid;
+			owners++;
+			char path[96];
+			snprintf(path, sizeof path, "%s/%d/fd", pr, p->pid);
+			int32_t *fm;
+			size_t nf = libc_misses(path, &fm);
+			for (size_t j = 0; j < nf; j++) {
+				char lp[128], tgt[64] = "?";
+				snprintf(lp, sizeof lp, "%s/%d/fd/%d", pr, p->pid, fm[j]);
+				long tl = ps_sys_readlinkat(AT_FDCWD, lp, tgt, sizeof tgt - 1);
+				if (tl <= 0)
+					continue;
+				tgt[tl] = '\0';
+				fds_hidden++;
+				struct ps_finding *f = h_add(c, "process-hidden-from-libc", PS_SEV_HIGH,
+							     "fd %d (%s) of process %d (%s) is hidden from libc's readdir of its fd table: lsof and ss -p lose that owner",
+							     fm[j], tgt, p->pid, p->comm);
+				if (f) {
+					f->pid = p->pid;
+					if (shadow[0])
+						h_ev(c, f, "%s", shadow);
+				}
+			}
+			free(fm);
+		}
+	}
+	k->findings = h_count_since(c, first);
+	h_check_done(k, true, t0, "%s and the fd tables of %u socket owners read through readdir and raw getdents64: %zu processes, %u fds hidden from libc%s%s",
+		     pr, owners, nm, fds_hidden, shadow[0] ? "; " : "", shadow);
 }

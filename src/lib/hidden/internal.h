@@ -39,6 +39,7 @@ const char *h_basename(const char *path);
 void h_packet_raw(struct hctx *c);
 void h_processes(struct hctx *c);
 void h_preload(struct hctx *c);
+void h_libc_procs(struct hctx *c); /* readdir of /proc and fd tables vs raw getdents64 */
 /* ebpf.c */
 void h_ebpf(struct hctx *c);
 
