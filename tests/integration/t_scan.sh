@@ -238,6 +238,20 @@ lim = [p for p in h['ports'] if p['reason'] == 'icmp-rate-limited']
 assert lim and all(p['state'] == 'open|filtered' for p in lim), h['ports'][:3]
 assert 'could not be told apart' in h['note'] and doc['stats']['udp_unresolved'] == len(lim)
 "
+# spend the target's ICMP tokens (as a scan just before would): a small scan
+# then gets no port-unreachable in its fast pass, and must still wait for them
+# as nmap does
+ip netns exec "$S" python3 -c "
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for p in range(100, 160): s.sendto(b'x', ('198.19.7.2', p))"
+SC -sU -p 1-8,53 --json 198.19.7.2 >"$TMPD/udpd.json" 2>/dev/null
+pyscan "small UDP scan started with the target's ICMP tokens spent: every closed port found" "$TMPD/udpd.json" "
+h = host('198.19.7.2')
+assert ports(h, 'open', 'udp') == [53], h['ports']
+assert ports(h, 'closed', 'udp') == list(range(1, 9)), ports(h, 'closed', 'udp')
+assert doc['stats']['udp_unresolved'] == 0, doc['stats']
+"
 icmp_limits off
 
 # ---- the /16 sweep: 32768 open, 16384 closed (reset), 16384 down ----

@@ -35,6 +35,10 @@
 #include "scan_int.h"
 
 #define UBATCH 64
+/* Linux refills one ICMP token per second per peer (net.ipv4.icmp_ratelimit
+ * = 1000 ms): a host that answers none of the cycle's probes for this long
+ * sends no port-unreachable at all */
+#define NOICMP_MS 3500.0
 
 struct uhost {
 	uint32_t *q;            /* silent slots still to resolve */
@@ -158,6 +162,8 @@ static void on_icmp(struct uctx *u, int family, const uint8_t *addr, uint16_t po
 		if (u->uh) {
 			struct uhost *x = &u->uh[h];
 			x->last_icmp = ps_mono_ms();
+			if (!x->have_canary)
+				x->canary_slot = (uint32_t)slot, x->have_canary = true;
 			if (x->verifying && (uint32_t)slot == x->canary_slot)
 				x->canary_ok = true;
 			else
@@ -298,8 +304,12 @@ static int resolve(struct uctx *u)
 				x->canary_slot = (uint32_t)s, x->have_canary = true;
 			n += silent(p, t);
 		}
-		if (!n || !x->have_canary)
-			continue; /* nothing to tell apart, or the host never sends ICMP */
+		/* no port-unreachable in the fast pass: the host sends no ICMP, or
+		 * an earlier scan left its rate limit with no tokens.  The cycle
+		 * finds out: the first answer there becomes the canary, and a host
+		 * still silent after NOICMP_MS sends none */
+		if (!n)
+			continue; /* nothing to tell apart */
 		x->q = malloc(n * sizeof *x->q);
 		if (!x->q) {
 			for (size_t k = 0; k < h; k++)
@@ -341,6 +351,11 @@ static int resolve(struct uctx *u)
 			struct uhost *x = &uh[h];
 			if (x->done)
 				continue;
+			if (!x->have_canary && now - start > NOICMP_MS) { /* it sends no ICMP at all */
+				x->done = true;
+				active--;
+				continue;
+			}
 			if (now - x->last_icmp > 120000) { /* the host stopped answering at all */
 				x->done = true;
 				active--;
@@ -369,6 +384,11 @@ static int resolve(struct uctx *u)
 				if (now < x->verify_at) {
 					if (x->verify_at < wake)
 						wake = x->verify_at;
+					continue;
+				}
+				if (!x->have_canary) { /* nothing to verify against yet: cycle again */
+					x->pausing = false;
+					x->cur = 0;
 					continue;
 				}
 				/* the verification burst: every silent port, then the canary */
