@@ -165,7 +165,8 @@ enum ps_scan_type { PS_SCAN_SYN = 1, PS_SCAN_CONNECT, PS_SCAN_UDP };
 struct ps_timing {
 	int level;                  /* -T0..5 */
 	uint32_t min_rtt_us, initial_rtt_us, max_rtt_us;
-	unsigned max_retries;
+	unsigned max_retries;       /* the floor: raised under measured loss unless retries_fixed */
+	bool retries_fixed;         /* --max-retries given: never more */
 	double min_rate, max_rate;  /* probes per second (0 = none) */
 	uint32_t scan_delay_us;     /* between probes to one host (T0-T2) */
 	unsigned max_parallel;      /* connect: sockets in flight */

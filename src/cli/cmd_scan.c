@@ -494,7 +494,7 @@ static int scan_timing(struct cli *c, struct scan_args *s)
 	struct ps_timing *t = &s->o.timing;
 	ps_timing_template(s->tlevel, t);
 	if (s->have_max_retries)
-		t->max_retries = s->max_retries;
+		t->max_retries = s->max_retries, t->retries_fixed = true;
 	if (s->max_rate > 0)
 		t->max_rate = s->max_rate;
 	if (s->min_rate > 0) {

@@ -254,6 +254,28 @@ assert doc['stats']['udp_unresolved'] == 0, doc['stats']
 "
 icmp_limits off
 
+# ---- 10 % of the target's replies lost: retransmit until the state is certain ----
+SC -sS -p 1-3000 --json 198.19.7.2 >"$TMPD/clean.json" 2>/dev/null
+ip netns exec "$T" nft -f - <<NFT
+table inet loss {
+	chain out {
+		type filter hook output priority 0; policy accept;
+		oifname "pst$$" numgen random mod 100 < 10 drop
+	}
+}
+NFT
+for r in 1 2 3; do
+	SC -sS -p 1-3000 --json 198.19.7.2 >"$TMPD/loss$r.json" 2>/dev/null
+	pyscan "10 % reply loss, run $r of 3: the same open ports as without loss, no closed port called filtered" "$TMPD/loss$r.json" "
+clean = json.load(open('$TMPD/clean.json'))['hosts'][0]
+h = host('198.19.7.2')
+assert ports(h, 'open') == ports(clean, 'open'), (ports(h, 'open'), ports(clean, 'open'))
+assert ports(h, 'filtered') == [], ports(h, 'filtered')
+assert doc['stats']['retransmits'] > 100, doc['stats']
+"
+done
+ip netns exec "$T" nft delete table inet loss
+
 # ---- the /16 sweep: 32768 open, 16384 closed (reset), 16384 down ----
 SC -p 80 --max-rate 300000 --json 198.18.0.0/16 >"$TMPD/sweep.json" 2>/dev/null
 pyscan "/16 sweep: every open host found, closed and down hosts classified" "$TMPD/sweep.json" "

@@ -122,6 +122,36 @@ uint64_t fifo_pop(struct fifo *f)
 	return t;
 }
 
+/* how many times a probe may go out before silence means filtered.  The
+ * template's retries hold on a clean path; where answers show loss (the
+ * share of answers that needed a retransmission), a closed port whose every
+ * answer is lost would be called filtered: raise the tries until that is
+ * expected for under 0.01 of the scan's probes (each closed port has
+ * loss^tries of losing every answer), as nmap raises its
+ * retransmissions (up to its 10) when it sees drops.  --max-retries fixes them. */
+unsigned scan_max_tries(const struct scan_pass *p, uint64_t probes)
+{
+	const struct ps_timing *tm = p->tm;
+	unsigned tries = tm->max_retries + 1;
+	if (tm->retries_fixed)
+		return tries;
+	uint64_t rep = atomic_load_explicit(&p->replies, memory_order_relaxed);
+	uint64_t rtr = atomic_load_explicit(&p->retry_answers, memory_order_relaxed);
+	if (rep < 50 || rtr == 0)
+		return tries;
+	double loss = (double)rtr / (double)rep;
+	if (loss > 0.5)
+		loss = 0.5;
+	double expect = (double)(probes ? probes : 1);
+	for (unsigned k = 0; k < tries; k++)
+		expect *= loss;
+	while (expect > 0.01 && tries < 11) {
+		expect *= loss;
+		tries++;
+	}
+	return tries;
+}
+
 uint64_t scan_fifo_due(struct scan_pass *p, struct fifo *q, unsigned max_tries, uint8_t final_state,
 		       uint64_t *decided)
 {

@@ -213,7 +213,7 @@ int scan_connect_pass(struct scan_pass *p)
 			close(s->fd);
 			s->fd = -1, s->gen++;
 			freel[nfree++] = (uint32_t)(v >> 32);
-			if (p->tries[t] <= tm->max_retries)
+			if (p->tries[t] < scan_max_tries(p, total))
 				fifo_push(&retry, t);
 			else {
 				uint8_t none = PS_PST_NONE;

@@ -86,6 +86,7 @@ uint64_t fifo_pop(struct fifo *f);
 /* the head of q: answered targets are dropped, targets past their last try
  * get final_state (no-response); returns the target whose retransmission is
  * due (still in q: fifo_pop it to resend), or SCAN_NOT_DUE */
+unsigned scan_max_tries(const struct scan_pass *p, uint64_t probes);
 uint64_t scan_fifo_due(struct scan_pass *p, struct fifo *q, unsigned max_tries, uint8_t final_state,
 		       uint64_t *decided);
 

@@ -424,7 +424,8 @@ int scan_raw_pass(struct scan_pass *p)
 		/* 1. expired probes: resend or give up */
 		uint64_t t;
 		while (used < budget &&
-		       (t = scan_fifo_due(p, &q, tm->max_retries + 1, PS_PST_FILTERED, &decided)) != SCAN_NOT_DUE) {
+		       (t = scan_fifo_due(p, &q, scan_max_tries(p, total), PS_PST_FILTERED, &decided)) !=
+			       SCAN_NOT_DUE) {
 			fifo_pop(&q);
 			if (queue_probe(&c, &bs[0], &bs[1], &bs[2], &bs[3], t, &ipid)) {
 				fifo_push(&q, t);
