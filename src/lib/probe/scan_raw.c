@@ -414,6 +414,7 @@ int scan_raw_pass(struct scan_pass *p)
 	uint16_t ipid = (uint16_t)p->key[3];
 	double last_adapt = ps_mono_ms(), last_prog = 0;
 	uint64_t last_replies = 0, last_retry = 0;
+	double loss_floor = 0; /* the path's own steady loss (share of answers) */
 	double deadline = tm->host_timeout_ms ? p->t0 + (double)tm->host_timeout_ms : 0;
 	while ((next < total || q.len) && !(o->stop && *o->stop)) {
 		double now = ps_mono_ms();
@@ -451,11 +452,20 @@ int scan_raw_pass(struct scan_pass *p)
 				flush(&c, &bs[i]);
 		if (used < budget)
 			pc.tokens += budget - used; /* give back what was not used */
-		/* 3. adapt the rate: answers that needed a retransmission mean drops */
+		/* 3. adapt the rate to congestion: answers that needed a
+		 * retransmission mean drops.  A path that loses a steady share of
+		 * packets whatever the rate (a lossy link) is no reason to slow
+		 * down: only loss above the path's own floor is congestion.  The
+		 * floor follows the loss seen, rising at most 0.01 a window (0.2 a
+		 * second), so a jump in loss (congestion) is answered at once. */
 		if (now - last_adapt >= 50) {
 			uint64_t rep = atomic_load(&p->replies), rtr = atomic_load(&p->retry_answers);
 			uint64_t dr = rep - last_replies, dt = rtr - last_retry;
-			if (dr >= 20 && dt * 20 > dr)
+			double wl = dr ? (double)dt / (double)dr : 0;
+			bool congested = dr >= 20 && wl > 2 * loss_floor + 0.03;
+			if (dr >= 20)
+				loss_floor = wl < loss_floor + 0.01 ? wl : loss_floor + 0.01;
+			if (congested)
 				rate = rate * 0.6 > (tm->min_rate > 0 ? tm->min_rate : 100) ? rate * 0.6
 											 : (tm->min_rate > 0 ? tm->min_rate : 100);
 			else if (rate < cap)
