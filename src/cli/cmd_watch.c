@@ -282,8 +282,11 @@ int cmd_watch(struct cli *c, int argc, char **argv)
 		case O_INTERVAL: o.poll_ms = (unsigned)(a.num ? a.num : 1); break;
 		case O_RECONCILE: o.reconcile_ms = (unsigned)(a.num ? a.num : 1); break;
 		case O_COUNT: o.max_events = a.num; break;
-		case O_DURATION: o.duration_ms = a.num ? a.num : 1; break;
+		case O_DURATION: o.duration_ms = a.num; break;
 		}
+		if ((id == O_INTERVAL || id == O_RECONCILE || id == O_DURATION) && a.num == 0)
+			return cli_usage(c, "invalid --%s '%s': must be more than 0", id == O_INTERVAL ? "interval"
+							: id == O_RECONCILE ? "reconcile" : "duration", a.val);
 	}
 	if (a.rc || a.done)
 		return a.rc;
