@@ -93,6 +93,10 @@ int ps_passwd_parse(const char *buf, size_t len,
 
 /* cmdline (NUL separated) -> printable, space-joined (in place); returns length */
 size_t ps_cmdline_clean(char *buf, size_t len);
+/* /proc/self/mountinfo: the mount point of the cgroup v2 hierarchy (the
+ * unified one of a hybrid host, e.g. /sys/fs/cgroup/unified), preferring
+ * /sys/fs/cgroup; false when there is none (pure) */
+bool ps_cgroup2_mount(const char *buf, size_t len, char *dir, size_t cap);
 
 /* ---- listen/bind events (portsec watch): eBPF, src/bpf/watch.bpf.c ---- */
 enum { PS_LEV_LISTEN = 1, PS_LEV_CLOSE = 2, PS_LEV_BIND = 3 };

@@ -27,6 +27,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t ino;
 	ps_parse_socket_link(buf, size, &ino);
 	ps_passwd_parse(buf, size, on_user, NULL);
+	char cg[64];
+	ps_cgroup2_mount(buf, size, cg, sizeof cg);
 	ps_cmdline_clean(buf, size);
 	free(buf);
 	return 0;

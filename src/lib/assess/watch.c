@@ -250,6 +250,8 @@ static void judge(struct wctx *w, struct ps_watch_event *e, const uint8_t *addr)
 
 static void emit(struct wctx *w, struct ps_watch_event *e)
 {
+	if (w->done)
+		return; /* --count reached: the rest of a batch is not reported */
 	e->time_ns = now_ns(CLOCK_REALTIME);
 	if (e->kernel_mono_ns)
 		e->lag_ns = now_ns(CLOCK_MONOTONIC) - (int64_t)e->kernel_mono_ns;

@@ -122,8 +122,20 @@ int ps_listen_src_open_bpf(struct ps_listen_src **out, char *why, size_t cap)
 		err = -errno;
 		goto fail;
 	}
-	step = "open the root cgroup /sys/fs/cgroup";
-	s->cgfd = open("/sys/fs/cgroup", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* the bind hooks hang on the root of the cgroup v2 hierarchy, wherever
+	 * it is mounted (/sys/fs/cgroup, or /sys/fs/cgroup/unified on a hybrid host) */
+	step = "find the cgroup v2 hierarchy in /proc/self/mountinfo (none mounted: cgroup v1 only)";
+	char cg[256], *mi = NULL;
+	size_t mlen = 0;
+	bool have_cg = ps_read_file_at(AT_FDCWD, "/proc/self/mountinfo", &mi, &mlen, 1u << 22) == PS_OK &&
+		       ps_cgroup2_mount(mi, mlen, cg, sizeof cg);
+	free(mi);
+	if (!have_cg) {
+		err = -ENOENT;
+		goto fail;
+	}
+	step = "open the root cgroup";
+	s->cgfd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->cgfd < 0) {
 		err = -errno;
 		goto fail;

@@ -220,3 +220,48 @@ size_t ps_cmdline_clean(char *buf, size_t len)
 	buf[len] = '\0';
 	return len;
 }
+
+/* mountinfo: "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [TAGS...] - FSTYPE SOURCE SUPEROPTS";
+ * the mount point's spaces are octal escapes (\040), kept as they are:
+ * such a path is refused rather than guessed */
+bool ps_cgroup2_mount(const char *buf, size_t len, char *dir, size_t cap)
+{
+	bool found = false;
+	size_t i = 0;
+	if (cap == 0)
+		return false;
+	while (i < len) {
+		size_t e = i;
+		while (e < len && buf[e] != '\n')
+			e++;
+		/* fields 5 (mount point) and the one after " - " (fstype) */
+		const char *f[5] = {0};
+		size_t fl[5] = {0}, nf = 0, k = i;
+		while (k < e && nf < 5) {
+			while (k < e && buf[k] == ' ')
+				k++;
+			size_t st = k;
+			while (k < e && buf[k] != ' ')
+				k++;
+			if (k > st)
+				f[nf] = buf + st, fl[nf++] = k - st;
+		}
+		const char *dash = NULL;
+		for (size_t j = k; j + 2 < e && !dash; j++)
+			if (buf[j] == ' ' && buf[j + 1] == '-' && buf[j + 2] == ' ')
+				dash = buf + j + 3;
+		if (nf == 5 && dash && (size_t)(buf + e - dash) >= 8 && memcmp(dash, "cgroup2 ", 8) == 0 &&
+		    fl[4] < cap && !memchr(f[4], '\\', fl[4])) {
+			bool pref = fl[4] == 14 && memcmp(f[4], "/sys/fs/cgroup", 14) == 0;
+			if (!found || pref) {
+				memcpy(dir, f[4], fl[4]);
+				dir[fl[4]] = '\0';
+				found = true;
+				if (pref)
+					return true;
+			}
+		}
+		i = e + 1;
+	}
+	return found;
+}
