@@ -352,6 +352,8 @@ static void env_one(void *p, size_t i, int tid)
 	free(buf);
 }
 
+static size_t dir_numbers(const char *path, bool raw, int32_t **out);
+
 void h_preload(struct hctx *c)
 {
 	struct ps_check *k = h_check(c, "preload");
@@ -374,31 +376,7 @@ void h_preload(struct hctx *c)
 	}
 	/* every process's environment */
 	struct envscan e = {.proc_root = pr};
-	long dfd = ps_sys_openat(AT_FDCWD, pr, O_RDONLY | O_DIRECTORY);
-	size_t cap = 0;
-	if (dfd >= 0) {
-		_Alignas(8) char dbuf[16384];
-		for (;;) {
-			long n = ps_sys_getdents64((int)dfd, dbuf, sizeof dbuf);
-			if (n <= 0)
-				break;
-			for (long off = 0; off < n;) {
-				unsigned short reclen;
-				memcpy(&reclen, dbuf + off + 16, sizeof reclen); /* linux_dirent64.d_reclen */
-				const char *name = dbuf + off + 19;
-				off += reclen;
-				char *end;
-				long pid = strtol(name, &end, 10);
-				if (*end || pid <= 0)
-					continue;
-				int32_t *np = PS_VEC_PUSH(e.pids, e.n, cap);
-				if (!np)
-					break;
-				*np = (int32_t)pid;
-			}
-		}
-		ps_sys_close((int)dfd);
-	}
+	e.n = dir_numbers(pr, true, &e.pids);
 	e.vals = calloc(e.n + 1, sizeof *e.vals);
 	e.which = calloc(e.n + 1, 1);
 	unsigned with = 0;
