@@ -446,19 +446,15 @@ static void shadowing(char *dst, size_t cap)
 	dst[0] = '\0';
 	/* libc's own definitions, to compare with what the program resolves */
 	void *libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
-	Dl_info self;
-	if (!libc || !dladdr((void *)&h_libc_procs, &self))
-		self.dli_fname = NULL;
 	const char *libs[4] = {0};
 	char syms[4][160];
 	unsigned nl = 0;
 	for (size_t i = 0; libc && i < sizeof hooked / sizeof hooked[0]; i++) {
-		void *fn = dlsym(RTLD_DEFAULT, hooked[i]), *own = dlsym(libc, hooked[i]);
+		/* what the program's calls reach after its own definitions (a
+		 * sanitizer build intercepts these itself and then calls the next) */
+		void *fn = dlsym(RTLD_NEXT, hooked[i]), *own = dlsym(libc, hooked[i]);
 		Dl_info d;
 		if (!fn || fn == own || !dladdr(fn, &d) || !d.dli_fname)
-			continue;
-		/* the program's own interceptors (a sanitizer build) are not a preload */
-		if (self.dli_fname && strcmp(d.dli_fname, self.dli_fname) == 0)
 			continue;
 		unsigned k = 0;
 		while (k < nl && strcmp(libs[k], d.dli_fname) != 0)
