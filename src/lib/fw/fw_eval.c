@@ -1330,7 +1330,9 @@ static int nd_gate(const struct ps_fw_ruleset *rs, const struct ps_fw_pkt *p, co
 	if (!nd)
 		return PS_ERR_NOMEM;
 	int rc = eval_path(rs, &ns, skip, nd);
-	if (rc == PS_OK && !lets_in(nd->result)) {
+	/* only a drop blocks: a solicitation whose fate is unknown (a match not
+	 * evaluated) leaves the port's own verdict standing */
+	if (rc == PS_OK && nd->result == PS_FW_DROP) {
 		bool nd_cond = false; /* some solicitations get in (from some sources) */
 		for (size_t i = 0; i < nd->nconds; i++)
 			if (lets_in(nd->conds[i].result))
@@ -1372,6 +1374,8 @@ int ps_fw_eval(const struct ps_fw_ruleset *rs, const struct ps_fw_pkt *p, const 
 		return rc;
 	if (!v->any_chain || (!lets_in(v->result) && v->nconds == 0))
 		return rc;
+	if (p->have_iif && strcmp(p->iif, "lo") == 0)
+		return rc; /* loopback needs no neighbour discovery */
 	return nd_gate(rs, p, skip, v);
 }
 
