@@ -1,8 +1,9 @@
 /* hidelib - a test preload library that hides ports the way userland
  * rootkits do (Jynx/Azazel/bdvl style), so `portsec hidden` can be tested
  * against the real technique:
- *   - fopen/fopen64 of /proc/.../net/{tcp,tcp6,udp,udp6}: the lines whose
- *     local port is in HIDE_PORTS are dropped (what netstat/lsof read);
+ *   - fopen/fopen64 of /proc/.../net/{tcp,tcp6,udp,udp6,raw,raw6}: the lines whose
+ *     local port (a raw socket's protocol) is in HIDE_PORTS are dropped (what
+ *     netstat/lsof read);
  *   - recvmsg/recvfrom on NETLINK_SOCK_DIAG sockets: inet_diag records whose
  *     source port is in HIDE_PORTS are cut out of the buffer (what ss reads).
  *   - readdir/readdir64 of /proc: processes whose comm is HIDE_COMM are left out
@@ -45,7 +46,8 @@ static int is_procnet(const char *path)
 	if (!n || strncmp(path, "/proc/", 6) != 0)
 		return 0;
 	n += 5;
-	return !strcmp(n, "tcp") || !strcmp(n, "tcp6") || !strcmp(n, "udp") || !strcmp(n, "udp6");
+	return !strcmp(n, "tcp") || !strcmp(n, "tcp6") || !strcmp(n, "udp") || !strcmp(n, "udp6") ||
+	       !strcmp(n, "raw") || !strcmp(n, "raw6"); /* a raw socket's "port" is its protocol */
 }
 
 static FILE *filtered(FILE *(*real)(const char *, const char *), const char *path, const char *mode)

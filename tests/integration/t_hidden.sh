@@ -146,6 +146,19 @@ assert len(pl) == 1 and pl[0]['severity'] == 'medium' and '$HIDELIB' in pl[0]['s
 assert any('portsec itself' in e for e in pl[0]['evidence']), pl[0]['evidence']
 assert not [f for f in doc['findings'] if f['kind'] in ('hidden-port', 'view-mismatch')]
 assert [c for c in doc['checks'] if c['name'] == 'bind-sweep'][0]['ok']"
+# a raw socket (protocol 253, for experiments) hidden the same way: its "port" is the protocol
+start_bg "$P" python3 -c '
+import socket, time
+r = socket.socket(socket.AF_INET, socket.SOCK_RAW, 253)
+print("ready", flush=True); time.sleep(120)'
+RPID=${FIXPIDS[-1]}
+ip netns exec "$P" env LD_PRELOAD="$HIDELIB" HIDE_PORTS=253 "$PORTSEC" hidden --json --no-probe >"$TMPD/pr.json" 2>/dev/null
+pycheck "preload hiding a raw socket from /proc/net/raw and raw_diag: found, its owner named" "$TMPD/pr.json" "
+h = [f for f in doc['findings'] if f['kind'] == 'hidden-from-libc']
+assert len(h) == 1 and h[0]['proto'] == 'raw' and h[0]['severity'] == 'high', h
+assert any('/proc/net/raw ' in e for e in h[0]['evidence']), h[0]['evidence']
+assert h[0]['owners'] and h[0]['owners'][0]['pid'] == $RPID, h[0]['owners']"
+kill "$RPID"; wait "$RPID" 2>/dev/null   # a raw socket is a finding of its own: gone before the clean checks
 # the same library hiding a process by name from readdir of /proc (libprocesshider's way)
 start_bg "$P" python3 -c '
 import ctypes, socket, time

@@ -275,7 +275,7 @@ static void check_libc(struct hctx *c, struct ps_inventory *invL, double pre_ms)
 	unsigned compared = 0, hidden = 0;
 	for (size_t i = 0; i < c->inv->nsocks; i++) {
 		const struct ps_socket *s = &c->inv->socks[i];
-		if ((s->proto != PS_PROTO_TCP && s->proto != PS_PROTO_UDP) || !s->inode)
+		if (!s->inode)
 			continue;
 		const struct ps_socket *s2 = find2(c, s);
 		if (!s2) /* gone by the second raw look: not comparable */
@@ -311,7 +311,7 @@ static void check_libc(struct hctx *c, struct ps_inventory *invL, double pre_ms)
 	}
 	free(idxL);
 	k->findings = h_count_since(c, from);
-	h_check_done(k, true, t0, "%u tcp/udp sockets compared: %u hidden from libc's view", compared,
+	h_check_done(k, true, t0, "%u tcp/udp/raw/packet sockets compared: %u hidden from libc's view", compared,
 		     hidden);
 }
 
@@ -994,7 +994,7 @@ int ps_hidden_run(const struct ps_hidden_opts *o, struct ps_hidden_report **out)
 
 	/* 2-3. libc view, then the second raw look */
 	double tl = h_now_ms();
-	struct ps_inventory *invL = o->libc_view ? look(&c, PS_P_TCP | PS_P_UDP, true, false) : NULL;
+	struct ps_inventory *invL = o->libc_view ? look(&c, PS_P_ALL, true, false) : NULL;
 	double t2 = h_now_ms();
 	c.inv2 = look(&c, PS_P_ALL, false, true);
 	double t3 = h_now_ms();
