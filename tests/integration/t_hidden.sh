@@ -182,6 +182,15 @@ assert 'holds tcp listen 0.0.0.0:7010' in ev, ev
 assert '$HIDELIB exports' in ev and 'readdir' in ev and 'fopen' in ev, ev
 ck = [c for c in doc['checks'] if c['name'] == 'libc-procs'][0]
 assert ck['ok'] and '1 processes' in ck['detail'], ck"
+# stat of the owner and readlink of its socket fds hooked instead (ENOENT)
+ip netns exec "$P" env LD_PRELOAD="$HIDELIB" HIDE_LINKS_COMM=hiddend "$PORTSEC" hidden --json --no-probe >"$TMPD/pl.json" 2>/dev/null
+pycheck "owner hidden from libc's stat and readlink: the process and its socket fd named" "$TMPD/pl.json" "
+h = [f for f in doc['findings'] if f['kind'] == 'process-hidden-from-libc']
+st = [f for f in h if 'libc\'s stat' in f['summary']]
+ln = [f for f in h if 'readlink says' in f['summary']]
+assert len(st) == 1 and st[0]['pid'] == $HPID and 'holds tcp listen 0.0.0.0:7010' in ' '.join(st[0]['evidence']), h
+assert len(ln) == 1 and ln[0]['pid'] == $HPID and ln[0]['port'] == 7010 and 'No such file' in ln[0]['summary'], h
+assert any('exports' in e and 'readlink' in e and 'stat' in e for e in ln[0]['evidence']), ln[0]['evidence']"
 "$PORTSEC" hidden -N "$P" --json --no-probe >"$TMPD/pp2.json" 2>/dev/null
 pycheck "the same process without the preload: not hidden" "$TMPD/pp2.json" "
 assert not [f for f in doc['findings'] if f['kind'] == 'process-hidden-from-libc']"

@@ -577,6 +577,76 @@ static void ev_proc_sockets(struct hctx *c, struct ps_finding *f, int32_t pid)
 	}
 }
 
+/* what lsof and ss -p do with an owner: stat /proc/PID, readlink its socket
+ * fds.  A hook there (an ENOENT, another target) takes the owner away */
+static void libc_links(struct hctx *c, const char *shadow, unsigned *links, unsigned *stats)
+{
+	const struct ps_inventory *inv = c->inv;
+	const char *pr = inv->proc_root;
+	int32_t last = -1;
+	for (size_t i = 0; i < inv->nsocks; i++) {
+		const struct ps_socket *s = &inv->socks[i];
+		for (uint32_t o = 0; o < s->owner_count; o++) {
+			const struct ps_owner *ow = &inv->owners[s->owner_first + o];
+			const struct ps_proc *p = &inv->procs[ow->proc];
+			char lp[128], raw[64], lib[64];
+			struct stat sb;
+			if (p->pid != last) {
+				last = p->pid;
+				snprintf(lp, sizeof lp, "%s/%d", pr, p->pid);
+				long rfd = -1;
+				if (stat(lp, &sb) != 0 && (rfd = ps_sys_openat(AT_FDCWD, lp, O_RDONLY | O_DIRECTORY)) >= 0) {
+					int e = errno;
+					ps_sys_close((int)rfd);
+					errno = e;
+					(*stats)++;
+					struct ps_finding *f = h_add(c, "process-hidden-from-libc", PS_SEV_HIGH,
+								     "process %d (%s) is hidden from libc's stat of %s (%s) but the kernel has it: ps, lsof and ss -p lose it",
+								     p->pid, p->comm, lp, strerror(errno));
+					if (f) {
+						f->pid = p->pid;
+						if (shadow[0])
+							h_ev(c, f, "%s", shadow);
+						ev_proc_sockets(c, f, p->pid);
+					}
+				}
+			}
+			snprintf(lp, sizeof lp, "%s/%d/fd/%d", pr, p->pid, ow->fd);
+			long rl = ps_sys_readlinkat(AT_FDCWD, lp, raw, sizeof raw - 1);
+			if (rl <= 0)
+				continue; /* closed meanwhile */
+			raw[rl] = '\0';
+			ssize_t ll = readlink(lp, lib, sizeof lib - 1);
+			if (ll >= 0)
+				lib[ll] = '\0';
+			if (ll >= 0 && strcmp(lib, raw) == 0)
+				continue;
+			/* read both again: an fd reused meanwhile is no hook */
+			rl = ps_sys_readlinkat(AT_FDCWD, lp, raw, sizeof raw - 1);
+			if (rl <= 0 || (raw[rl] = '\0', strncmp(raw, "socket:[", 8) != 0))
+				continue;
+			ll = readlink(lp, lib, sizeof lib - 1);
+			if (ll >= 0)
+				lib[ll] = '\0';
+			if (ll >= 0 && strcmp(lib, raw) == 0)
+				continue;
+			(*links)++;
+			char ep[80];
+			ps_fmt_endpoint(ep, sizeof ep, s->family, s->laddr, s->lport, false);
+			struct ps_finding *f = h_add(c, "process-hidden-from-libc", PS_SEV_HIGH,
+						     "fd %d of process %d (%s) is %s (%s %s), but libc's readlink says %s: lsof and ss -p lose that owner",
+						     ow->fd, p->pid, p->comm, raw, ps_proto_name(s->proto), ep,
+						     ll >= 0 ? lib : strerror(errno));
+			if (f) {
+				f->pid = p->pid;
+				h_endpoint(f, s);
+				if (shadow[0])
+					h_ev(c, f, "%s", shadow);
+			}
+		}
+	}
+}
+
 void h_libc_procs(struct hctx *c)
 {
 	struct ps_check *k = h_check(c, "libc-procs");
@@ -647,7 +717,9 @@ void h_libc_procs(struct hctx *c)
 			free(fm);
 		}
 	}
+	unsigned links = 0, stats = 0;
+	libc_links(c, shadow, &links, &stats);
 	k->findings = h_count_since(c, first);
-	h_check_done(k, true, t0, "%s and the fd tables of %u socket owners read through readdir and raw getdents64: %zu processes, %u fds hidden from libc%s%s",
-		     pr, owners, nm, fds_hidden, shadow[0] ? "; " : "", shadow);
+	h_check_done(k, true, t0, "%s and the fd tables of %u socket owners read through readdir and raw getdents64, their socket links through readlink, the owners through stat: %zu processes, %u fds, %u links, %u stats hidden from libc%s%s",
+		     pr, owners, nm, fds_hidden, links, stats, shadow[0] ? "; " : "", shadow);
 }
