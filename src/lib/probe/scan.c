@@ -162,7 +162,16 @@ uint64_t scan_fifo_due(struct scan_pass *p, struct fifo *q, unsigned max_tries, 
 			fifo_pop(q), (*decided)++;
 			continue;
 		}
-		if (now_us - p->sent_us[t] < to)
+		/* each retransmission waits twice as long as the one before (up to
+		 * 1 s): a target that lost its SYN-ACK answers a repeated SYN only
+		 * after net.ipv4.tcp_invalid_ratelimit (500 ms) or its own SYN-ACK
+		 * retransmission (1 s), so quick repeats alone would call an open
+		 * port filtered */
+		unsigned k = p->tries[t] > 1 ? p->tries[t] - 1u : 0;
+		uint64_t wait = (uint64_t)to << (k > 6 ? 6 : k);
+		if (wait > 1000000)
+			wait = to > 1000000 ? to : 1000000;
+		if (now_us - p->sent_us[t] < wait)
 			return SCAN_NOT_DUE;
 		if (p->tries[t] >= max_tries) {
 			uint8_t none = PS_PST_NONE;
