@@ -66,12 +66,19 @@ check() {
 
 nftS() { ip netns exec "$S" nft "$@"; }
 
+# input_chain POLICY <<EOF RULES EOF: a fresh pair, and in its server one
+# inet input chain with that policy and these rules
+input_chain() {
+	begin
+	{
+		printf 'table inet f {\n\tchain input {\n\t\ttype filter hook input priority 0; policy %s;\n' "$1"
+		cat
+		printf '\t}\n}\n'
+	} | nftS -f -
+}
+
 # ---- merged compares: nft folds "udp sport 67 udp dport 68" into one 4-byte compare ----
-begin
-nftS -f - <<EOF
-table inet f {
-	chain input {
-		type filter hook input priority 0; policy drop;
+input_chain drop <<EOF
 		ct state established,related accept
 		$nd
 		udp sport 67 udp dport 68 accept
@@ -80,19 +87,13 @@ table inet f {
 		tcp sport 1024-65535 tcp dport 22 accept
 		ip saddr 198.18.1.2 tcp dport 80 accept
 		ip6 saddr 2001:db8:1::2 tcp dport 80 accept
-	}
-}
 EOF
 nftS --debug=netlink list chain inet f input | grep -q 'payload load 4b @ transport header + 0' ||
 	bad "merged: nft did not merge sport and dport into one compare (the case under test)"
 check merged
 
 # ---- sets, ranges, concatenations with a symbolic field, prefixes and negation ----
-begin
-nftS -f - <<EOF
-table inet f {
-	chain input {
-		type filter hook input priority 0; policy drop;
+input_chain drop <<EOF
 		ct state established,related accept
 		$nd
 		tcp dport { 8080, 9000-9100 } accept
@@ -104,8 +105,6 @@ table inet f {
 		tcp dport 22 accept
 		ip saddr 198.19.0.0/16 udp dport 53 accept
 		ip6 saddr 2001:db8:9::/48 udp dport 53 accept
-	}
-}
 EOF
 check sets
 
@@ -150,16 +149,10 @@ else
 fi
 
 # ---- IPv6 without neighbour discovery: no on-link peer gets in ----
-begin
-nftS -f - <<EOF
-table inet f {
-	chain input {
-		type filter hook input priority 0; policy drop;
+input_chain drop <<EOF
 		ct state established,related accept
 		tcp dport { 22, 80 } accept
 		udp dport 53 accept
-	}
-}
 EOF
 check no-nd-inet
 begin
@@ -168,42 +161,24 @@ ip netns exec "$S" ip6tables-nft -A INPUT -p icmpv6 --icmpv6-type 135 -j ACCEPT
 ip netns exec "$S" ip6tables-nft -P INPUT DROP
 check no-nd-advert-ip6tables
 # the same with ND let in: IPv6 works again
-begin
-nftS -f - <<EOF
-table inet f {
-	chain input {
-		type filter hook input priority 0; policy drop;
+input_chain drop <<EOF
 		ct state established,related accept
 		meta l4proto ipv6-icmp accept
 		tcp dport { 22, 80 } accept
-	}
-}
 EOF
 check nd-by-l4proto
 # neighbour discovery is untracked: "ct state invalid drop" keeps it, a rule
 # that drops every state but new/established/related does not
-begin
-nftS -f - <<EOF
-table inet f {
-	chain input {
-		type filter hook input priority 0; policy drop;
+input_chain drop <<EOF
 		ct state invalid drop
 		ct state { established, related } accept
 		icmpv6 type nd-neighbor-solicit accept
 		tcp dport 22 accept
-	}
-}
 EOF
 check ct-invalid-drop
-begin
-nftS -f - <<EOF
-table inet f {
-	chain input {
-		type filter hook input priority 0; policy accept;
+input_chain accept <<EOF
 		ct state != { established, related, new } drop
 		tcp dport 9000 drop
-	}
-}
 EOF
 check ct-untracked-dropped
 ip netns exec "$S" "$PORTSEC" info 22/tcp 2>/dev/null | grep -A3 Firewall
