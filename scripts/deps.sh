@@ -7,7 +7,7 @@
 #   scripts/deps.sh --ci     --tests, and clang/libFuzzer and binutils for the CI ladder
 #   scripts/deps.sh --bench  also the anchor tools the benchmarks compare against
 set -euo pipefail
-pkgs=(build-essential cmake ninja-build pkg-config libmnl-dev libnftnl-dev libnftables-dev libbpf-dev libcmocka-dev libexpat1-dev clang bpftool
+pkgs=(build-essential cmake ninja-build pkg-config libmnl-dev libnftnl-dev libnftables-dev libbpf-dev libcmocka-dev libexpat1-dev libmicrohttpd-dev libsystemd-dev clang bpftool
       iproute2 python3 util-linux procps nftables iptables)
 tests=(redis-server memcached openssh-server openssh-client chromium prometheus python3-jsonschema npm libxml2-utils)
 for a in "$@"; do

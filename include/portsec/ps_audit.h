@@ -102,6 +102,10 @@ void ps_audit_free(struct ps_audit *au);
 const char *ps_audit_decision_name(int d);
 /* "local", "open", "restricted", "blocked", "no-firewall", "dnat", "unknown": the most exposed family */
 const char *ps_reach_verdict_class(const struct ps_reach *r, bool fw_read);
+/* the same as an index 0..PS_VCLASS_N-1, and its name */
+#define PS_VCLASS_N 7
+int ps_reach_verdict_index(const struct ps_reach *r, bool fw_read);
+const char *ps_verdict_class_name(int v);
 
 /* the audit's listeners as a baseline file */
 void ps_baseline_write(const struct ps_audit *au, const char *saved_utc, struct ps_buf *b);

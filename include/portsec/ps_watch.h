@@ -12,6 +12,7 @@
 
 #include <signal.h>
 
+#include "ps_audit.h"
 #include "ps_policy.h"
 #include "ps_services.h"
 
@@ -42,7 +43,22 @@ struct ps_watch_event {
 	/* firewall-change */
 	uint32_t genid;
 	unsigned verdicts_changed; /* current listeners whose verdict changed */
+	const struct ps_watch_change *changes; /* the first nchanges of them */
+	size_t nchanges;
 };
+
+/* a listener whose effective verdict a ruleset change moved */
+struct ps_watch_change {
+	uint8_t proto, family;
+	uint16_t port;
+	char addr[48];
+	const char *from, *to; /* verdict classes */
+};
+#define PS_WATCH_CHANGES_MAX 64
+
+/* the scopes of ps_watch_stats.listeners */
+enum { PS_WS_LOOPBACK, PS_WS_SPECIFIC, PS_WS_ANY, PS_WS_N };
+const char *ps_watch_scope_name(int s);
 
 struct ps_watch_stats {
 	uint64_t events[PS_WA_MAX];
@@ -50,7 +66,11 @@ struct ps_watch_stats {
 	uint64_t dropped;          /* ring buffer full (kernel side) */
 	uint64_t reconciled;       /* listeners the events missed, found by a full dump */
 	uint64_t overflow;         /* the tracked set was full */
+	unsigned incomplete;       /* warnings of the last dump: what it could not see */
 	size_t tracked;
+	/* listeners now, by [tcp, udp][scope][verdict class] (portsec's namespace's
+	 * firewall; other namespaces count as "unknown" or "local") */
+	uint32_t listeners[2][PS_WS_N][PS_VCLASS_N];
 };
 
 struct ps_watch_opts {
@@ -69,8 +89,38 @@ struct ps_watch_opts {
 	uint64_t max_events;             /* 0: no bound (tests bound it) */
 	uint64_t duration_ms;            /* 0: until stop */
 	const struct ps_policy *const *policy_ref; /* when set, read the policy through it (reloads) */
+	/* said once, when the starting dump is done and events flow (sd_notify READY) */
+	void (*on_ready)(void *ctx, const struct ps_watch_stats *st);
+	/* what a dump could not see (a namespace not entered, owners not
+	 * readable): each distinct text once, again when it returns after clearing */
+	void (*on_warning)(void *ctx, const char *msg);
+	/* one more descriptor for the caller (an HTTP server): polled with the
+	 * sources, on_ext called when it is readable and at least every 200 ms */
+	int ext_fd;                      /* -1 or 0 when none: set has_ext */
+	bool has_ext;
+	void (*on_ext)(void *ctx, const struct ps_watch_stats *st);
 };
 
 int ps_watch_run(const struct ps_watch_opts *o, struct ps_watch_stats *st);
+
+/* Prometheus metrics of a watch (output/out_watch.c): counters fed with every
+ * event, rendered with the stats in the text exposition format 0.0.4 */
+#define PS_LAG_BUCKETS 12
+struct ps_watch_metrics {
+	uint64_t events[PS_WA_MAX];
+	struct {
+		char check[48];
+		uint64_t n;
+	} viol[16];
+	size_t nviol;
+	uint64_t lag_le[PS_LAG_BUCKETS]; /* not cumulative: one bucket per event */
+	uint64_t lag_count;
+	double lag_sum;
+	uint64_t reloads, reload_failures, output_failures;
+};
+extern const double ps_lag_bounds[PS_LAG_BUCKETS]; /* seconds, the last is +Inf */
+void ps_watch_metrics_add(struct ps_watch_metrics *m, const struct ps_watch_event *e);
+void ps_watch_metrics_render(const struct ps_watch_metrics *m, const struct ps_watch_stats *st, const char *source,
+			     const char *detail, struct ps_buf *b);
 
 #endif

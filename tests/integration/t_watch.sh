@@ -166,7 +166,9 @@ else
 fi
 
 # ---- bad input: exit 2, one line, nothing started ----
-for args in "--interval" "--interval bogus" "--count" "--count -1" "--policy /nonexistent" "--duration 0" "--interval 0s" "--bogus"; do
+for args in "--interval" "--interval bogus" "--count" "--count -1" "--policy /nonexistent" "--duration 0" "--interval 0s" "--bogus" \
+	"--metrics-listen" "--metrics-listen 127.0.0.1" "--metrics-listen 127.0.0.1:0" "--metrics-listen 127.0.0.1:70000" \
+	"--metrics-listen localhost:9469" "--metrics-listen [::1]" "--metrics-listen --json" "--quiet"; do
 	# shellcheck disable=SC2086
 	ip netns exec "$W" timeout 5 "$PORTSEC" watch $args >"$TMPD/bad.out" 2>"$TMPD/bad.err"
 	rc=$?

@@ -20,6 +20,7 @@ const char *ps_audit_decision_name(int d)
 
 enum { V_LOCAL, V_BLOCKED, V_UNKNOWN, V_RESTRICTED, V_OPEN, V_DNAT, V_NOFW };
 static const char *const vnames[] = {"local", "blocked", "unknown", "restricted", "open", "dnat", "no-firewall"};
+_Static_assert(sizeof vnames / sizeof *vnames == PS_VCLASS_N, "verdict classes");
 
 static int fam_class(const struct ps_verdict_doc *d)
 {
@@ -61,6 +62,16 @@ static int verdict_class(const struct ps_reach *r, bool fw_read)
 const char *ps_reach_verdict_class(const struct ps_reach *r, bool fw_read)
 {
 	return vnames[verdict_class(r, fw_read)];
+}
+
+int ps_reach_verdict_index(const struct ps_reach *r, bool fw_read)
+{
+	return verdict_class(r, fw_read);
+}
+
+const char *ps_verdict_class_name(int v)
+{
+	return v >= 0 && v < PS_VCLASS_N ? vnames[v] : "?";
 }
 
 static bool reachable(int v)

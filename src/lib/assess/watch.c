@@ -21,6 +21,12 @@
 #define TABLE (1u << 18)                 /* slots: 10 MiB, bounded whatever the churn */
 #define MAX_TRACKED (TABLE / 4 * 3)
 
+const char *ps_watch_scope_name(int s)
+{
+	static const char *const n[] = {"loopback", "specific", "any"};
+	return s >= 0 && s < PS_WS_N ? n[s] : "?";
+}
+
 const char *ps_watch_action_name(int a)
 {
 	static const char *const n[] = {"listen", "close", "bind", "firewall-change"};
@@ -33,6 +39,7 @@ struct tr {
 	uint8_t proto, family, dead;
 	uint16_t port;
 	uint8_t addr[16];
+	uint8_t scope, vclass; /* what ps_watch_stats.listeners counts it as */
 };
 
 struct nsname {
@@ -46,7 +53,7 @@ struct wctx {
 	struct tr *t;
 	size_t cap, tombs;
 	uint32_t gen;
-	uint32_t self_ns;
+	uint32_t self_ns, init_ns; /* portsec's network namespace; pid 1's ("host") */
 	struct nsname ns[256];
 	size_t nns;
 	struct ps_fw_ruleset rs;
@@ -56,6 +63,8 @@ struct wctx {
 	size_t passwd_len;
 	bool done;
 	const char *source_name;
+	uint64_t said[32]; /* hashes of the warnings of the last dump (digits ignored) */
+	size_t nsaid;
 };
 
 static int64_t now_ns(clockid_t c)
@@ -93,8 +102,16 @@ static struct tr *slot(struct wctx *w, uint64_t cookie, bool insert)
 
 static void rehash(struct wctx *w);
 
+static void gauge(struct wctx *w, const struct tr *t, int d)
+{
+	uint32_t *g = &w->st->listeners[t->proto == PS_PROTO_UDP][t->scope % PS_WS_N][t->vclass % PS_VCLASS_N];
+	if (d > 0 || *g)
+		*g = (uint32_t)((int64_t)*g + d);
+}
+
 static void untrack(struct wctx *w, struct tr *t)
 {
+	gauge(w, t, -1);
 	t->dead = 1; /* a tombstone: probing continues past it */
 	t->cookie = UINT64_MAX; /* no socket has this cookie */
 	w->st->tracked--;
@@ -128,6 +145,19 @@ static void load_netns_names(struct wctx *w)
 	struct stat sb;
 	if (stat("/proc/self/ns/net", &sb) == 0)
 		w->self_ns = (uint32_t)sb.st_ino;
+	/* the host's namespace: pid 1's; where pid 1 is guarded (a sandbox
+	 * supervisor), kthreadd's: kernel threads live in the initial one */
+	char comm[32] = "";
+	int cfd = open("/proc/2/comm", O_RDONLY | O_CLOEXEC);
+	if (cfd >= 0) {
+		ssize_t n = read(cfd, comm, sizeof comm - 1);
+		comm[n > 0 ? n : 0] = 0;
+		close(cfd);
+	}
+	if (stat("/proc/1/ns/net", &sb) == 0)
+		w->init_ns = (uint32_t)sb.st_ino;
+	else if (strcmp(comm, "kthreadd\n") == 0 && stat("/proc/2/ns/net", &sb) == 0)
+		w->init_ns = (uint32_t)sb.st_ino;
 	w->nns = 0;
 	DIR *d = opendir("/run/netns");
 	for (struct dirent *e; d && (e = readdir(d)) && w->nns < 256;) {
@@ -143,14 +173,16 @@ static void load_netns_names(struct wctx *w)
 		closedir(d);
 }
 
+/* a /run/netns name first (watch may itself run in a named namespace), then
+ * "host" for pid 1's namespace (or portsec's, when pid 1's is not readable) */
 static const char *netns_name(struct wctx *w, uint32_t inode)
 {
-	if (inode == w->self_ns)
-		return "host";
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < w->nns; i++)
 			if (w->ns[i].inode == inode)
 				return w->ns[i].name;
+		if (inode == (w->init_ns ? w->init_ns : w->self_ns))
+			return "host";
 		if (pass == 0)
 			load_netns_names(w); /* a namespace made since */
 	}
@@ -201,24 +233,45 @@ static void owner_of(struct wctx *w, uint32_t tgid, uint32_t uid, struct owner *
 	snprintf(ow->user, sizeof ow->user, "%s", u.name);
 }
 
+/* scope and effective verdict class of a listener (audit's classes); only
+ * portsec's own namespace's firewall is read */
+static void classify(struct wctx *w, uint32_t netns, uint8_t family, uint8_t proto, uint16_t port,
+		     const uint8_t *addr, uint8_t *scope, uint8_t *vclass)
+{
+	enum ps_scope sc = ps_scope_of(family, addr);
+	*scope = sc == PS_SCOPE_ANY ? PS_WS_ANY : sc == PS_SCOPE_ADDRESS ? PS_WS_SPECIFIC : PS_WS_LOOPBACK;
+	if (netns == w->self_ns || netns == 0) {
+		ps_arena_free(w->ar); /* nothing of an event lives there yet */
+		ps_arena_init(w->ar);
+		struct ps_socket s = {0};
+		s.family = family;
+		s.proto = proto;
+		s.lport = port;
+		s.v6only = -1;
+		memcpy(s.laddr, addr, 16);
+		struct ps_reach r;
+		as_reach_row(w->ar, w->fw_read ? &w->rs : NULL, &s, &r);
+		*vclass = (uint8_t)ps_reach_verdict_index(&r, w->fw_read);
+	} else {
+		/* another namespace's firewall */
+		*vclass = (uint8_t)(sc == PS_SCOPE_LOOPBACK ? 0 /* local */ : 2 /* unknown */);
+	}
+}
+
+static void track_class(struct wctx *w, struct tr *t)
+{
+	classify(w, t->netns, t->family, t->proto, t->port, t->addr, &t->scope, &t->vclass);
+	gauge(w, t, +1);
+}
+
 /* fill scope, verdict and the policy's decision of e */
 static void judge(struct wctx *w, struct ps_watch_event *e, const uint8_t *addr)
 {
-	struct ps_socket s = {0};
-	s.family = e->family;
-	s.proto = e->proto;
-	s.lport = e->port;
-	s.v6only = -1;
-	memcpy(s.laddr, addr, 16);
+	uint8_t scope, vclass;
+	classify(w, e->netns, e->family, e->proto, e->port, addr, &scope, &vclass);
+	e->scope = ps_watch_scope_name(scope);
+	e->verdict = ps_verdict_class_name(vclass);
 	enum ps_scope sc = ps_scope_of(e->family, addr);
-	e->scope = sc == PS_SCOPE_ANY ? "any" : sc == PS_SCOPE_ADDRESS ? "specific" : "loopback";
-	struct ps_reach r;
-	if (e->netns == w->self_ns || e->netns == 0) {
-		as_reach_row(w->ar, w->fw_read ? &w->rs : NULL, &s, &r);
-		e->verdict = ps_reach_verdict_class(&r, w->fw_read);
-	} else {
-		e->verdict = sc == PS_SCOPE_LOOPBACK ? "local" : "unknown"; /* another namespace's firewall */
-	}
 	const struct ps_policy *pol = w->o->policy_ref ? *w->o->policy_ref : w->o->policy;
 	e->decision = "no-policy";
 	if (!pol)
@@ -271,7 +324,7 @@ static void emit(struct wctx *w, struct ps_watch_event *e)
 
 static void socket_event(struct wctx *w, int action, const char *source, uint64_t mono, uint64_t cookie,
 			 uint32_t netns, uint32_t tgid, uint32_t uid, const char *comm, uint8_t proto, uint8_t family,
-			 uint16_t port, const uint8_t *addr)
+			 uint16_t port, const uint8_t *addr, const struct tr *gone)
 {
 	ps_arena_free(w->ar);
 	ps_arena_init(w->ar);
@@ -301,10 +354,13 @@ static void socket_event(struct wctx *w, int action, const char *source, uint64_
 		e.container = ow.container[0] ? ow.container : NULL;
 		e.process_gone = ow.gone;
 	}
-	if (action != PS_WA_CLOSE)
+	if (action != PS_WA_CLOSE) {
 		judge(w, &e, addr);
-	else
-		e.decision = "no-policy", e.scope = ps_scope_of(family, addr) == PS_SCOPE_LOOPBACK ? "loopback" : "any";
+	} else { /* what it was counted as while it listened */
+		e.decision = "no-policy";
+		e.scope = ps_watch_scope_name(gone ? gone->scope : PS_WS_ANY);
+		e.verdict = gone ? ps_verdict_class_name(gone->vclass) : NULL;
+	}
 	emit(w, &e);
 }
 
@@ -322,9 +378,10 @@ static void on_bpf(void *ctx, const struct ps_listen_ev *ev)
 		struct tr *t = slot(w, ev->cookie, false);
 		if (!t)
 			return; /* a listener from before watch started closes: it was never announced... */
-		untrack(w, t);
+		struct tr c = *t;
+		untrack(w, t); /* may rehash: t is gone */
 		socket_event(w, PS_WA_CLOSE, "ebpf", ev->mono_ns, ev->cookie, ev->netns, ev->tgid, ev->uid, ev->comm,
-			     proto, ev->family, ev->port, ev->addr);
+			     proto, ev->family, ev->port, ev->addr, &c);
 		return;
 	}
 	if (ev->port == 0)
@@ -340,9 +397,38 @@ static void on_bpf(void *ctx, const struct ps_listen_ev *ev)
 		t->netns = ev->netns;
 		t->gen = w->gen;
 		memcpy(t->addr, ev->addr, 16);
+		track_class(w, t);
 	}
 	socket_event(w, ev->kind == PS_LEV_BIND ? PS_WA_BIND : PS_WA_LISTEN, "ebpf", ev->mono_ns, ev->cookie, ev->netns,
-		     ev->tgid, ev->uid, ev->comm, proto, ev->family, ev->port, ev->addr);
+		     ev->tgid, ev->uid, ev->comm, proto, ev->family, ev->port, ev->addr, NULL);
+}
+
+/* a dump's warnings: said once each, by their text with the counts left out */
+static uint64_t warn_hash(const char *m)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (; *m; m++)
+		if (*m < '0' || *m > '9')
+			h = (h ^ (uint8_t)*m) * 1099511628211ull;
+	return h;
+}
+
+static void warnings(struct wctx *w, const struct ps_inventory *inv)
+{
+	uint64_t now[32];
+	size_t n = 0;
+	for (size_t i = 0; i < inv->nwarnings && n < 32; i++) {
+		uint64_t h = warn_hash(inv->warnings[i]);
+		bool old = false;
+		for (size_t k = 0; k < w->nsaid; k++)
+			old |= w->said[k] == h;
+		if (!old && w->o->on_warning)
+			w->o->on_warning(w->o->ctx, inv->warnings[i]);
+		now[n++] = h;
+	}
+	memcpy(w->said, now, n * sizeof *now);
+	w->nsaid = n;
+	w->st->incomplete = (unsigned)inv->nwarnings;
 }
 
 /* ---- dumps: the fallback source and reconciliation ---- */
@@ -361,6 +447,7 @@ static int dump(struct wctx *w, const char *source, bool announce, struct ps_lis
 		ps_inventory_free(inv);
 		return rc;
 	}
+	warnings(w, inv);
 	if (bpf) /* what the kernel reported while we dumped is not "missed" */
 		ps_listen_src_consume(bpf, on_bpf, w);
 	w->gen++;
@@ -396,6 +483,7 @@ static int dump(struct wctx *w, const char *source, bool announce, struct ps_lis
 		*t = (struct tr){.cookie = s->cookie, .netns = ns, .gen = w->gen, .proto = s->proto, .family = s->family,
 				 .port = s->lport};
 		memcpy(t->addr, s->laddr, 16);
+		track_class(w, t);
 		if (!announce)
 			continue;
 		uint32_t tgid = 0, uid = s->uid;
@@ -411,7 +499,7 @@ static int dump(struct wctx *w, const char *source, bool announce, struct ps_lis
 		if (bpf)
 			w->st->reconciled++;
 		socket_event(w, s->proto == PS_PROTO_UDP ? PS_WA_BIND : PS_WA_LISTEN, source, 0, s->cookie, ns, tgid, uid,
-			     comm, s->proto, s->family, s->lport, s->laddr);
+			     comm, s->proto, s->family, s->lport, s->laddr, NULL);
 	}
 	ps_inventory_free(own);
 	/* gone: tracked, not in this dump */
@@ -422,7 +510,7 @@ static int dump(struct wctx *w, const char *source, bool announce, struct ps_lis
 		struct tr c = *t;
 		untrack(w, t);
 		if (announce)
-			socket_event(w, PS_WA_CLOSE, source, 0, c.cookie, c.netns, 0, 0, NULL, c.proto, c.family, c.port, c.addr);
+			socket_event(w, PS_WA_CLOSE, source, 0, c.cookie, c.netns, 0, 0, NULL, c.proto, c.family, c.port, c.addr, &c);
 	}
 	ps_inventory_free(inv);
 	return PS_OK;
@@ -438,14 +526,46 @@ static void read_fw(struct wctx *w)
 	w->fw_read = ps_fw_read(&w->rs, NULL) == PS_OK;
 }
 
+/* after a ruleset change: every listener of portsec's namespace judged again;
+ * the ones whose verdict moved are counted and the first few named */
+static size_t rejudge(struct wctx *w, struct ps_watch_change *ch, size_t cap, unsigned *moved)
+{
+	size_t n = 0;
+	*moved = 0;
+	for (size_t h = 0; h < w->cap; h++) {
+		struct tr *t = &w->t[h];
+		if (!t->cookie || t->dead || (t->netns != w->self_ns && t->netns != 0))
+			continue;
+		uint8_t scope, vclass;
+		classify(w, t->netns, t->family, t->proto, t->port, t->addr, &scope, &vclass);
+		if (vclass == t->vclass)
+			continue;
+		(*moved)++;
+		if (n < cap) {
+			ch[n] = (struct ps_watch_change){.proto = t->proto, .family = t->family, .port = t->port,
+							 .from = ps_verdict_class_name(t->vclass),
+							 .to = ps_verdict_class_name(vclass)};
+			ps_fmt_addr(ch[n].addr, sizeof ch[n].addr, t->family, t->addr);
+			n++;
+		}
+		gauge(w, t, -1);
+		t->vclass = vclass;
+		gauge(w, t, +1);
+	}
+	return n;
+}
+
 static void on_fw(void *ctx, const struct ps_fw_change *c)
 {
 	struct wctx *w = ctx;
 	read_fw(w);
 	ps_arena_free(w->ar);
 	ps_arena_init(w->ar);
+	struct ps_watch_change ch[PS_WATCH_CHANGES_MAX];
 	struct ps_watch_event e = {.action = PS_WA_FIREWALL, .source = "nftables", .genid = c->genid, .pid = c->pid,
-				   .comm = c->comm, .netns = w->self_ns, .netns_name = "host", .decision = "no-policy"};
+				   .comm = c->comm, .netns = w->self_ns, .decision = "no-policy", .changes = ch};
+	e.netns_name = netns_name(w, w->self_ns);
+	e.nchanges = rejudge(w, ch, PS_WATCH_CHANGES_MAX, &e.verdicts_changed);
 	struct owner ow;
 	if (c->pid > 0) {
 		owner_of(w, (uint32_t)c->pid, 0, &ow);
@@ -487,6 +607,8 @@ int ps_watch_run(const struct ps_watch_opts *o, struct ps_watch_stats *st)
 	struct ps_fw_monitor *mon = NULL;
 	ps_fw_monitor_open(&mon);
 	int rc = dump(&w, "reconcile", false, bpf); /* what listens now: the starting point, not events */
+	if (rc == PS_OK && o->on_ready)
+		o->on_ready(o->ctx, st);
 	int64_t t0 = now_ns(CLOCK_MONOTONIC), next_dump = t0 + (int64_t)(bpf ? rec_ms : poll_ms) * 1000000;
 	while (rc == PS_OK && !w.done && !(o->stop && *o->stop)) {
 		int64_t now = now_ns(CLOCK_MONOTONIC);
@@ -502,8 +624,10 @@ int ps_watch_run(const struct ps_watch_opts *o, struct ps_watch_stats *st)
 			next_dump = now_ns(CLOCK_MONOTONIC) + (int64_t)(bpf ? rec_ms : poll_ms) * 1000000;
 			continue;
 		}
-		struct pollfd pf[2];
+		struct pollfd pf[3];
 		int n = 0;
+		if (o->has_ext)
+			pf[n++] = (struct pollfd){.fd = o->ext_fd, .events = POLLIN};
 		if (bpf)
 			pf[n++] = (struct pollfd){.fd = ps_listen_src_fd(bpf), .events = POLLIN};
 		if (mon)
@@ -517,10 +641,15 @@ int ps_watch_run(const struct ps_watch_opts *o, struct ps_watch_stats *st)
 		}
 		if (bpf)
 			ps_listen_src_consume(bpf, on_bpf, &w);
-		if (mon && ps_fw_monitor_read(mon, on_fw, &w) == PS_ERR_TRUNC)
+		if (mon && ps_fw_monitor_read(mon, on_fw, &w) == PS_ERR_TRUNC) {
+			unsigned moved; /* changes were lost: the verdicts of the ruleset now */
 			read_fw(&w);
+			rejudge(&w, NULL, 0, &moved);
+		}
 		if (bpf)
 			st->dropped = ps_listen_src_dropped(bpf);
+		if (o->has_ext && o->on_ext)
+			o->on_ext(o->ctx, st);
 	}
 	ps_listen_src_close(bpf);
 	ps_fw_monitor_close(mon);

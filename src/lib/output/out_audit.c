@@ -432,7 +432,7 @@ int ps_out_audit_junit(struct ps_buf *b, const struct ps_out_doc *d, const struc
 
 /* ---- Prometheus textfile (node_exporter) ---- */
 
-static void prom_label(struct ps_buf *b, const char *v)
+void ps_prom_label(struct ps_buf *b, const char *v)
 {
 	for (const char *p = v ? v : ""; *p; p++) {
 		if (*p == '\\' || *p == '"')
@@ -486,9 +486,9 @@ int ps_out_audit_prom(struct ps_buf *b, const struct ps_out_doc *d, const struct
 	ps_buf_printf(b, "portsec_audit_timestamp_seconds %lld\n", (long long)x->now);
 	ps_buf_puts(b, "# HELP portsec_audit_info The audited host and the policy used.\n# TYPE portsec_audit_info gauge\n"
 		       "portsec_audit_info{host=\"");
-	prom_label(b, x->hostname);
+	ps_prom_label(b, x->hostname);
 	ps_buf_puts(b, "\",policy=\"");
-	prom_label(b, x->policy ? x->policy : "none");
+	ps_prom_label(b, x->policy ? x->policy : "none");
 	ps_buf_printf(b, "\",version=\"%s\"} 1\n", x->version);
 	return b->err;
 }

@@ -43,4 +43,6 @@ int ps_out_audit_sarif(struct ps_buf *b, const struct ps_out_doc *d, const struc
 int ps_out_audit_junit(struct ps_buf *b, const struct ps_out_doc *d, const struct ps_out_opts *o);
 int ps_out_audit_prom(struct ps_buf *b, const struct ps_out_doc *d, const struct ps_out_opts *o);
 int ps_out_audit_html(struct ps_buf *b, const struct ps_out_doc *d, const struct ps_out_opts *o);
+/* a Prometheus label value, escaped (\\, ", newline) */
+void ps_prom_label(struct ps_buf *b, const char *v);
 #endif
