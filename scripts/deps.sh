@@ -2,14 +2,15 @@
 # Install what portsec needs to build and test on Debian 12 (run as root).
 #   scripts/deps.sh          build + test dependencies
 #   scripts/deps.sh --tests  also what the whole test suite uses: real daemons (redis, memcached,
-#                            sshd: installed, never started here), chromium, promtool, a SARIF
+#                            sshd: installed, never started here), chromium, prometheus/promtool,
+#                            systemd (journald and systemd-analyze, for watch), a SARIF
 #                            schema validator, npm
 #   scripts/deps.sh --ci     --tests, and clang/libFuzzer and binutils for the CI ladder
 #   scripts/deps.sh --bench  also the anchor tools the benchmarks compare against
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config libmnl-dev libnftnl-dev libnftables-dev libbpf-dev libcmocka-dev libexpat1-dev libmicrohttpd-dev libsystemd-dev clang bpftool
       iproute2 python3 util-linux procps nftables iptables)
-tests=(redis-server memcached openssh-server openssh-client chromium prometheus python3-jsonschema npm libxml2-utils)
+tests=(redis-server memcached openssh-server openssh-client chromium prometheus systemd python3-jsonschema npm libxml2-utils)
 for a in "$@"; do
 	case "$a" in
 	--tests) pkgs+=("${tests[@]}") ;;
