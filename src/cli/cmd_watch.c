@@ -92,6 +92,29 @@ static void fmt_time(char *buf, size_t cap, int64_t ns)
 	snprintf(buf + n, cap - n, ".%06dZ", (int)(ns % 1000000000 / 1000));
 }
 
+/* firewall changes: the listeners whose verdict moved */
+static void json_changes(struct ps_json *j, const struct ps_watch_event *e)
+{
+	ps_json_key(j, "changes");
+	ps_json_arr_begin(j);
+	for (size_t i = 0; i < e->nchanges; i++) {
+		const struct ps_watch_change *c = &e->changes[i];
+		ps_json_obj_begin(j);
+		ps_json_key(j, "transport");
+		ps_json_str(j, ps_proto_name(c->proto));
+		ps_json_key(j, "ip");
+		ps_json_str(j, c->addr);
+		ps_json_key(j, "port");
+		ps_json_u64(j, c->port);
+		ps_json_key(j, "from");
+		ps_json_str(j, c->from);
+		ps_json_key(j, "to");
+		ps_json_str(j, c->to);
+		ps_json_obj_end(j);
+	}
+	ps_json_arr_end(j);
+}
+
 static void json_event(struct ps_buf *b, const struct ps_watch_event *e, const char *source)
 {
 	struct ps_json j;
@@ -164,24 +187,7 @@ static void json_event(struct ps_buf *b, const struct ps_watch_event *e, const c
 		ps_json_u64(&j, e->genid);
 		ps_json_key(&j, "verdicts_changed");
 		ps_json_u64(&j, e->verdicts_changed);
-		ps_json_key(&j, "changes");
-		ps_json_arr_begin(&j);
-		for (size_t i = 0; i < e->nchanges; i++) {
-			const struct ps_watch_change *c = &e->changes[i];
-			ps_json_obj_begin(&j);
-			ps_json_key(&j, "transport");
-			ps_json_str(&j, ps_proto_name(c->proto));
-			ps_json_key(&j, "ip");
-			ps_json_str(&j, c->addr);
-			ps_json_key(&j, "port");
-			ps_json_u64(&j, c->port);
-			ps_json_key(&j, "from");
-			ps_json_str(&j, c->from);
-			ps_json_key(&j, "to");
-			ps_json_str(&j, c->to);
-			ps_json_obj_end(&j);
-		}
-		ps_json_arr_end(&j);
+		json_changes(&j, e);
 	} else {
 		ps_json_key(&j, "cookie");
 		ps_json_u64(&j, e->cookie);
