@@ -271,7 +271,8 @@ static void emit(void *ctx, const struct ps_watch_event *e, const struct ps_watc
 		struct ps_buf t;
 		ps_buf_init(&t);
 		text_event(&t, e);
-		const char *line = t.data ? t.data : "";
+		ps_buf_putc(&t, '\0'); /* a ps_buf is not a C string until it ends with one */
+		const char *line = t.data && !t.err ? t.data : "";
 		const char *sp = strchr(line, ' '); /* journald and syslog stamp the time themselves */
 		line = sp ? sp + 1 : line;
 		if (w->journal) {
