@@ -107,25 +107,23 @@ print(json.dumps(json.load(urllib.request.urlopen('http://127.0.0.1:9090/api/v1/
 }
 # the value of a one-series query, or empty
 promval() { promql "$1" | python3 -c "import json,sys; r=json.load(sys.stdin); print(r[0]['value'][1] if r else '')" 2>/dev/null; }
-got=
-for _ in $(seq 1 60); do
-	got=$(promval 'portsec_listeners{proto="tcp",scope="any",verdict="no-firewall"}')
-	[ "$got" = 1 ] && break
-	sleep 0.5
-done
-expect_eq "Prometheus scraped watch: portsec_listeners{tcp,any,no-firewall} through its HTTP API" "$got" 1
+# prom_expect WHAT QUERY WANT: polls (30 s bound) until Prometheus returns WANT
+prom_expect() {
+	local got=
+	for _ in $(seq 1 60); do
+		got=$(promval "$2")
+		[ "$got" = "$3" ] && break
+		sleep 0.5
+	done
+	expect_eq "$1" "$got" "$3"
+}
+prom_expect "Prometheus scraped watch: portsec_listeners{tcp,any,no-firewall} through its HTTP API" 'portsec_listeners{proto="tcp",scope="any",verdict="no-firewall"}' 1
 # now a listener the policy denies: the counter Prometheus has seen at 0 rises
 start_bg "$W" python3 -c '
 import socket, time
 d = socket.socket(); d.bind(("0.0.0.0", 7404)); d.listen(4)
 print("ready", flush=True); time.sleep(60)'
-got=
-for _ in $(seq 1 40); do
-	got=$(promval 'portsec_policy_violations_total{check="policy-denied"}')
-	[ "$got" = 1 ] && break
-	sleep 0.5
-done
-expect_eq "Prometheus: portsec_policy_violations_total{check=policy-denied} after a denied listener" "$got" 1
+prom_expect "Prometheus: portsec_policy_violations_total{check=policy-denied} after a denied listener" 'portsec_policy_violations_total{check="policy-denied"}' 1
 
 # a ruleset change blocks 7401: the event names it, the gauge moves, Prometheus sees it
 ip netns exec "$W" nft -f - <<'EOF'
@@ -136,13 +134,7 @@ table inet wsvc {
 	}
 }
 EOF
-got=
-for _ in $(seq 1 60); do
-	got=$(promval 'portsec_listeners{proto="tcp",scope="any",verdict="blocked"}')
-	[ "$got" = 1 ] && break
-	sleep 0.5
-done
-expect_eq "after an nft drop of 7401: Prometheus reads portsec_listeners{tcp,any,blocked}" "$got" 1
+prom_expect "after an nft drop of 7401: Prometheus reads portsec_listeners{tcp,any,blocked}" 'portsec_listeners{proto="tcp",scope="any",verdict="blocked"}' 1
 # the shipped alert rule fires on the policy-denied listener (7404)
 alert=
 for _ in $(seq 1 60); do
