@@ -25,7 +25,7 @@ time.sleep(100000)' >"$T/fix" &
 FP=$!
 for _ in $(seq 1 600); do grep -q ready "$T/fix" && break; sleep 0.1; done
 mkdir -p "$T/cg"
-ip netns exec "$NS" unshare -m --propagation private sh -c "mount -t cgroup2 none '$T/cg' && exec '$PORTSEC' watch --no-policy" >"$T/w" 2>"$T/w.err" &
+ip netns exec "$NS" unshare -m --propagation private sh -c "mount -t cgroup2 none '$T/cg' && exec '$PORTSEC' watch --no-policy ${WATCH_ARGS:-}" >"$T/w" 2>"$T/w.err" &
 WP=$!
 sleep 3
 WPID=$(pgrep -P "$WP" portsec || echo "$WP")

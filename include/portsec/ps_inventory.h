@@ -38,6 +38,10 @@ struct ps_inv_opts {
 	bool details;           /* load exe, cmdline, cgroup, unit, container for owners */
 	enum ps_ns_mode ns_mode;
 	const char *ns_name;
+	bool ns_procs_only;     /* PS_NS_ALL without owners: namespaces from /run/netns
+	                         * and processes' ns/net only, no fd tables, so not the
+	                         * namespaces only a socket keeps alive (said as a
+	                         * source; watch's frequent reconciliation) */
 	enum ps_inv_source source;
 	int threads;            /* 0 = number of CPUs (max 4) */
 	bool crosscheck;        /* `hidden`: sockstat counters around the dumps,

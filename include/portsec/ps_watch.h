@@ -78,7 +78,8 @@ struct ps_watch_opts {
 	const struct ps_svcdb *db;
 	bool no_bpf;                     /* the fallback even where eBPF loads */
 	unsigned poll_ms;                /* fallback dump interval (default 100) */
-	unsigned reconcile_ms;           /* full dump behind the events (default 2000) */
+	unsigned reconcile_ms;           /* full dump behind the events (default 10000; at
+	                                  * once after ring-buffer drops or an autobound listen) */
 	volatile sig_atomic_t *stop;     /* set: return */
 	volatile sig_atomic_t *reload;   /* set: call on_reload (then it is cleared) */
 	void (*on_reload)(void *ctx);

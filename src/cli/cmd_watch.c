@@ -25,7 +25,7 @@ static const struct cli_opt opts[] = {
 	{CLI_O_JSON, 0, "json", CLI_A_NONE, NULL, "JSON Lines, Elastic Common Schema field names (docs/watch.md)", NULL, 0, 0, 0},
 	{O_POLL, 0, "poll", CLI_A_NONE, NULL, "the sock_diag fallback even where eBPF loads", NULL, 0, 0, 0},
 	{O_INTERVAL, 0, "interval", CLI_A_TIME, "T", "the fallback's dump interval (default 100ms)", NULL, 0, 0, 0},
-	{O_RECONCILE, 0, "reconcile", CLI_A_TIME, "T", "the full dump behind the events (default 2s)", NULL, 0, 0, 0},
+	{O_RECONCILE, 0, "reconcile", CLI_A_TIME, "T", "the full dump behind the events (default 10s)", NULL, 0, 0, 0},
 	{O_COUNT, 0, "count", CLI_A_UINT, "N", "stop after N events", NULL, 1, 1000000000, 0},
 	{O_DURATION, 0, "duration", CLI_A_TIME, "T", "stop after T", NULL, 0, 0, 0},
 	{O_METRICS, 0, "metrics-listen", CLI_A_STR, "ADDR:PORT",

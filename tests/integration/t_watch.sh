@@ -144,7 +144,9 @@ import socket, time
 for i in range(20):
     s = socket.socket(); s.bind(("0.0.0.0", 7200 + i)); s.listen(1); time.sleep(0.005); s.close()
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("0.0.0.0", 7300 + i)); time.sleep(0.005); u.close()
-print("done", flush=True)'
+a = socket.socket(); a.listen(1)  # autobound: the tracepoint sees port 0
+print("auto", a.getsockname()[1], flush=True)
+time.sleep(1.0)' >"$TMPD/wb.fix"
 		sleep 0.5
 		kill -TERM "$WPID"; wait "$WPID"
 		pyrun "eBPF: all 20 five-millisecond listeners and 20 binds, with pid and exe, lag under 1 s" "
@@ -156,6 +158,13 @@ for e in list(ls.values()) + list(bs.values()):
     assert e['portsec']['watch_source'] == 'ebpf' and e['process']['name'] == 'python3', e
     assert e['process'].get('executable') or e['portsec']['process_gone'], e
     assert e['portsec']['lag_us'] is not None and 0 <= e['portsec']['lag_us'] < 1000000, e['portsec']
+"
+		# reconciliation runs every 10 s; an autobound listener makes one run at once
+		pyrun "eBPF: an autobound listener (port 0 at the tracepoint) is named with its port within 1.5 s" "
+port = int(open('$TMPD/wb.fix').read().split()[1])
+ev = [json.loads(l) for l in open('$TMPD/wb')]
+a = [e for e in ev if e['event']['action'] == 'listen' and e['source']['port'] == port]
+assert len(a) == 1 and a[0]['process']['name'] == 'python3', (port, a)
 "
 	else
 		bad "eBPF did not load with a cgroup v2 hierarchy mounted: $(head -1 "$TMPD/wb.err")"

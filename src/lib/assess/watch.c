@@ -47,12 +47,19 @@ struct nsname {
 	char name[64];
 };
 
+/* how often a reconciliation walks every fd table too (to find namespaces
+ * only a socket keeps alive): about 75 ms at 10k sockets.  With eBPF the
+ * events come from every namespace anyway, so less often than polling */
+#define FULL_DUMP_BPF_NS (600ll * 1000000000)
+#define FULL_DUMP_POLL_NS (60ll * 1000000000)
+
 struct wctx {
 	const struct ps_watch_opts *o;
 	struct ps_watch_stats *st;
 	struct tr *t;
 	size_t cap, tombs;
 	uint32_t gen;
+	size_t nseen; /* tracked entries marked with gen: all seen = none gone */
 	uint32_t self_ns, init_ns; /* portsec's network namespace; pid 1's ("host") */
 	struct nsname ns[256];
 	size_t nns;
@@ -62,6 +69,7 @@ struct wctx {
 	char *passwd;
 	size_t passwd_len;
 	bool done;
+	bool dump_soon; /* an autobound listener, or events dropped: reconcile now */
 	const char *source_name;
 	uint64_t said[32]; /* hashes of the warnings of the last dump (digits ignored) */
 	size_t nsaid;
@@ -102,6 +110,15 @@ static struct tr *slot(struct wctx *w, uint64_t cookie, bool insert)
 
 static void rehash(struct wctx *w);
 
+/* seen by the dump (or an event) of this generation */
+static void mark(struct wctx *w, struct tr *t)
+{
+	if (t->gen != w->gen) {
+		t->gen = w->gen;
+		w->nseen++;
+	}
+}
+
 static void gauge(struct wctx *w, const struct tr *t, int d)
 {
 	uint32_t *g = &w->st->listeners[t->proto == PS_PROTO_UDP][t->scope % PS_WS_N][t->vclass % PS_VCLASS_N];
@@ -112,6 +129,8 @@ static void gauge(struct wctx *w, const struct tr *t, int d)
 static void untrack(struct wctx *w, struct tr *t)
 {
 	gauge(w, t, -1);
+	if (t->gen == w->gen && w->nseen)
+		w->nseen--;
 	t->dead = 1; /* a tombstone: probing continues past it */
 	t->cookie = UINT64_MAX; /* no socket has this cookie */
 	w->st->tracked--;
@@ -384,8 +403,10 @@ static void on_bpf(void *ctx, const struct ps_listen_ev *ev)
 			     proto, ev->family, ev->port, ev->addr, &c);
 		return;
 	}
-	if (ev->port == 0)
-		return; /* autobound listener: the next dump names its port (reconciliation) */
+	if (ev->port == 0) {
+		w->dump_soon = true; /* autobound listener: a dump names its port, soon */
+		return;
+	}
 	struct tr *t = slot(w, ev->cookie, false);
 	if (t)
 		return;
@@ -395,7 +416,7 @@ static void on_bpf(void *ctx, const struct ps_listen_ev *ev)
 		t->family = ev->family;
 		t->port = ev->port;
 		t->netns = ev->netns;
-		t->gen = w->gen;
+		mark(w, t);
 		memcpy(t->addr, ev->addr, 16);
 		track_class(w, t);
 	}
@@ -413,7 +434,9 @@ static uint64_t warn_hash(const char *m)
 	return h;
 }
 
-static void warnings(struct wctx *w, const struct ps_inventory *inv)
+/* a full dump's warnings replace the said set; a light one's only add to it
+ * (it does not look where the full one does, so it cannot clear those) */
+static void warnings(struct wctx *w, const struct ps_inventory *inv, bool full)
 {
 	uint64_t now[32];
 	size_t n = 0;
@@ -426,20 +449,44 @@ static void warnings(struct wctx *w, const struct ps_inventory *inv)
 			w->o->on_warning(w->o->ctx, inv->warnings[i]);
 		now[n++] = h;
 	}
+	if (!full) {
+		for (size_t k = 0; k < w->nsaid && n < 32; k++) {
+			bool dup = false;
+			for (size_t j = 0; j < n; j++)
+				dup |= now[j] == w->said[k];
+			if (!dup)
+				now[n++] = w->said[k];
+		}
+		if (inv->nwarnings > w->st->incomplete)
+			w->st->incomplete = (unsigned)inv->nwarnings;
+	} else {
+		w->st->incomplete = (unsigned)inv->nwarnings;
+	}
 	memcpy(w->said, now, n * sizeof *now);
 	w->nsaid = n;
-	w->st->incomplete = (unsigned)inv->nwarnings;
+}
+
+/* was namespace ns entered by this dump? (a light dump does not look for the
+ * namespaces only sockets keep alive: their listeners are not "gone") */
+static bool ns_listed(const struct ps_inventory *inv, uint32_t ns)
+{
+	for (size_t i = 0; i < inv->nnetns; i++)
+		if ((uint32_t)inv->netns[i].inode == ns)
+			return inv->netns[i].entered;
+	return false;
 }
 
 /* ---- dumps: the fallback source and reconciliation ---- */
 
-static int dump(struct wctx *w, const char *source, bool announce, struct ps_listen_src *bpf)
+static int dump(struct wctx *w, const char *source, bool announce, bool full, struct ps_listen_src *bpf)
 {
 	struct ps_inv_opts io;
 	ps_inv_opts_init(&io);
 	io.ns_mode = PS_NS_ALL;
+	io.ns_procs_only = !full;
+	io.threads = full ? 0 : 1; /* a few dozen ns/net reads: no threads to start */
 	io.protos = PS_P_TCP | PS_P_UDP;
-	io.states = 1u << PS_ST_LISTEN | 1u << PS_ST_CLOSE;
+	io.states = 1u << PS_ST_LISTEN; /* UDP: unconnected; TCP: the kernel skips its established hash */
 	io.owners = false;
 	struct ps_inventory *inv = NULL;
 	int rc = ps_inventory_collect(&io, &inv);
@@ -447,10 +494,13 @@ static int dump(struct wctx *w, const char *source, bool announce, struct ps_lis
 		ps_inventory_free(inv);
 		return rc;
 	}
-	warnings(w, inv);
+	warnings(w, inv, full);
+	/* a new generation before the events of the dump's time are taken in:
+	 * a listener they add exists, it is not "gone" */
+	w->gen++;
+	w->nseen = 0;
 	if (bpf) /* what the kernel reported while we dumped is not "missed" */
 		ps_listen_src_consume(bpf, on_bpf, w);
-	w->gen++;
 	bool any_new = false;
 	for (size_t i = 0; i < inv->nsocks; i++) {
 		const struct ps_socket *s = &inv->socks[i];
@@ -458,7 +508,7 @@ static int dump(struct wctx *w, const char *source, bool announce, struct ps_lis
 			continue;
 		struct tr *t = slot(w, s->cookie, false);
 		if (t) {
-			t->gen = w->gen;
+			mark(w, t);
 			continue;
 		}
 		any_new = true;
@@ -467,6 +517,7 @@ static int dump(struct wctx *w, const char *source, bool announce, struct ps_lis
 	struct ps_inventory *own = NULL;
 	if (any_new && announce) {
 		io.owners = true;
+		io.ns_procs_only = false;
 		if (ps_inventory_collect(&io, &own) != PS_OK) {
 			ps_inventory_free(own);
 			own = NULL;
@@ -480,8 +531,8 @@ static int dump(struct wctx *w, const char *source, bool announce, struct ps_lis
 		if (!t)
 			continue;
 		uint32_t ns = (uint32_t)inv->netns[s->netns].inode;
-		*t = (struct tr){.cookie = s->cookie, .netns = ns, .gen = w->gen, .proto = s->proto, .family = s->family,
-				 .port = s->lport};
+		*t = (struct tr){.cookie = s->cookie, .netns = ns, .proto = s->proto, .family = s->family, .port = s->lport};
+		mark(w, t);
 		memcpy(t->addr, s->laddr, 16);
 		track_class(w, t);
 		if (!announce)
@@ -502,10 +553,11 @@ static int dump(struct wctx *w, const char *source, bool announce, struct ps_lis
 			     comm, s->proto, s->family, s->lport, s->laddr, NULL);
 	}
 	ps_inventory_free(own);
-	/* gone: tracked, not in this dump */
-	for (size_t h = 0; h < w->cap && !w->done; h++) {
+	/* gone: tracked, not in this dump (the table is walked only when the
+	 * dump saw fewer than are tracked: an idle host costs no walk) */
+	for (size_t h = 0; w->nseen < w->st->tracked && h < w->cap && !w->done; h++) {
 		struct tr *t = &w->t[h];
-		if (!t->cookie || t->dead || t->gen == w->gen)
+		if (!t->cookie || t->dead || t->gen == w->gen || (!full && !ns_listed(inv, t->netns)))
 			continue;
 		struct tr c = *t;
 		untrack(w, t);
@@ -589,7 +641,7 @@ int ps_watch_run(const struct ps_watch_opts *o, struct ps_watch_stats *st)
 	load_netns_names(&w);
 	ps_read_file_at(AT_FDCWD, "/etc/passwd", &w.passwd, &w.passwd_len, 16u << 20);
 	read_fw(&w);
-	unsigned poll_ms = o->poll_ms ? o->poll_ms : 100, rec_ms = o->reconcile_ms ? o->reconcile_ms : 2000;
+	unsigned poll_ms = o->poll_ms ? o->poll_ms : 100, rec_ms = o->reconcile_ms ? o->reconcile_ms : 10000;
 	struct ps_listen_src *bpf = NULL;
 	char why[200] = "";
 	if (!o->no_bpf && ps_listen_src_open_bpf(&bpf, why, sizeof why) == PS_OK) {
@@ -606,10 +658,13 @@ int ps_watch_run(const struct ps_watch_opts *o, struct ps_watch_stats *st)
 	}
 	struct ps_fw_monitor *mon = NULL;
 	ps_fw_monitor_open(&mon);
-	int rc = dump(&w, "reconcile", false, bpf); /* what listens now: the starting point, not events */
+	int rc = dump(&w, "reconcile", false, true, bpf); /* what listens now: the starting point, not events */
 	if (rc == PS_OK && o->on_ready)
 		o->on_ready(o->ctx, st);
 	int64_t t0 = now_ns(CLOCK_MONOTONIC), next_dump = t0 + (int64_t)(bpf ? rec_ms : poll_ms) * 1000000;
+	/* the fd tables (namespaces only a socket keeps alive) now and then;
+	 * the dumps between read processes' ns/net only */
+	int64_t full_every = bpf ? FULL_DUMP_BPF_NS : FULL_DUMP_POLL_NS, next_full = t0 + full_every, last_dump = t0;
 	while (rc == PS_OK && !w.done && !(o->stop && *o->stop)) {
 		int64_t now = now_ns(CLOCK_MONOTONIC);
 		if (o->duration_ms && now - t0 >= (int64_t)o->duration_ms * 1000000)
@@ -619,9 +674,18 @@ int ps_watch_run(const struct ps_watch_opts *o, struct ps_watch_stats *st)
 			if (o->on_reload)
 				o->on_reload(o->ctx);
 		}
+		if (w.dump_soon) { /* soon, not at once: at most 20 such dumps a second */
+			w.dump_soon = false;
+			if (last_dump + 50000000 < next_dump)
+				next_dump = last_dump + 50000000;
+		}
 		if (now >= next_dump) {
-			rc = dump(&w, bpf ? "reconcile" : "poll", true, bpf);
-			next_dump = now_ns(CLOCK_MONOTONIC) + (int64_t)(bpf ? rec_ms : poll_ms) * 1000000;
+			bool full = now >= next_full;
+			if (full)
+				next_full = now + full_every;
+			rc = dump(&w, bpf ? "reconcile" : "poll", true, full, bpf);
+			last_dump = now_ns(CLOCK_MONOTONIC);
+			next_dump = last_dump + (int64_t)(bpf ? rec_ms : poll_ms) * 1000000;
 			continue;
 		}
 		struct pollfd pf[3];
@@ -646,8 +710,12 @@ int ps_watch_run(const struct ps_watch_opts *o, struct ps_watch_stats *st)
 			read_fw(&w);
 			rejudge(&w, NULL, 0, &moved);
 		}
-		if (bpf)
-			st->dropped = ps_listen_src_dropped(bpf);
+		if (bpf) {
+			uint64_t d = ps_listen_src_dropped(bpf);
+			if (d > st->dropped)
+				w.dump_soon = true; /* the ring overflowed: what it lost, a dump finds */
+			st->dropped = d;
+		}
 		if (o->has_ext && o->on_ext)
 			o->on_ext(o->ctx, st);
 	}

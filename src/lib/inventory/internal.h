@@ -31,6 +31,8 @@ void ps_walk_item(struct ps_walk *w, size_t i, int tid); /* walk pid #i (thread-
 int ps_walk_join(struct ps_walk *w, struct ps_inventory *inv);
 /* record the walk's eBPF program fds too (set before walking) */
 void ps_walk_want_bpf(struct ps_walk *w);
+/* read each process's ns/net only, not its fd table (set before walking) */
+void ps_walk_ns_only(struct ps_walk *w);
 /* after the join: socket fds matching no row, and eBPF program fds, into
  * inv->unmatched / inv->bpffds (bounded by max) */
 int ps_walk_export(const struct ps_walk *w, struct ps_inventory *inv, size_t max);

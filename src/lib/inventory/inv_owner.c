@@ -49,6 +49,7 @@ struct ps_walk {
 	int procfd;
 	bool want_netns;
 	bool want_bpf;
+	bool ns_only;
 	struct slot *slots;
 	size_t nslots;
 	struct tbuf tb[16];
@@ -196,6 +197,15 @@ void ps_walk_item(struct ps_walk *w, size_t i, int tid)
 	struct tbuf *tb = &w->tb[tid & 15];
 	char pidstr[16], path[32];
 	snprintf(pidstr, sizeof pidstr, "%d", s->pid);
+	if (w->ns_only) {
+		struct stat st;
+		snprintf(path, sizeof path, "%d/ns/net", s->pid);
+		if (fstatat(w->procfd, path, &st, 0) == 0)
+			s->netns = st.st_ino;
+		else if (errno == ENOENT || errno == ESRCH)
+			s->flags |= SL_GONE;
+		return;
+	}
 	snprintf(path, sizeof path, "%d/fd", s->pid);
 	long dfd = ps_sys_openat(w->procfd, path, O_RDONLY | O_DIRECTORY);
 	if (dfd < 0) {
@@ -489,6 +499,11 @@ int ps_walk_export(const struct ps_walk *w, struct ps_inventory *inv, size_t max
 			}
 		}
 	return PS_OK;
+}
+
+void ps_walk_ns_only(struct ps_walk *w)
+{
+	w->ns_only = true;
 }
 
 void ps_walk_each_netns(const struct ps_walk *w, void (*cb)(void *, uint64_t, int), void *ctx)

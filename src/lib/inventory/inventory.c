@@ -607,6 +607,7 @@ int ps_inventory_collect(const struct ps_inv_opts *o, struct ps_inventory **out)
 	int ret = PS_OK;
 	struct ps_walk *walk = NULL;
 	bool need_walk = o->owners || o->ns_mode != PS_NS_CURRENT;
+	bool ns_only = o->ns_procs_only && o->ns_mode == PS_NS_ALL && !o->owners && !o->crosscheck;
 	if (need_walk) {
 		int err = 0;
 		walk = ps_walk_new(pr, o->ns_mode != PS_NS_CURRENT, &err);
@@ -614,6 +615,8 @@ int ps_inventory_collect(const struct ps_inv_opts *o, struct ps_inventory **out)
 			ps_inventory_warn(inv, "cannot read %s: %s; no owners", pr, strerror(err));
 		else if (o->crosscheck)
 			ps_walk_want_bpf(walk);
+		if (walk && ns_only)
+			ps_walk_ns_only(walk);
 	}
 
 	/* -N NAME: resolve; digits may name a namespace only a process lives in */
@@ -694,7 +697,17 @@ int ps_inventory_collect(const struct ps_inv_opts *o, struct ps_inventory **out)
 			ps_inventory_warn(inv, "%u network namespace%s not listed: permission denied (entering another namespace needs CAP_SYS_ADMIN; run as root)",
 					  nperm, nperm == 1 ? "" : "s");
 		inv->netns[cur].entered = true;
-		if (walk) {
+		if (walk && ns_only) {
+			struct ps_source_info *si = ps_inventory_add_source(inv, "proc ns walk", 0);
+			if (si) { /* said, not silent: the cheap view skips one way of finding namespaces */
+				si->ok = true;
+				si->rows = (uint32_t)ps_walk_count(walk);
+				snprintf(si->detail, sizeof si->detail,
+					 "processes' ns/net only; namespaces only a socket keeps alive not looked for");
+			}
+			ps_walk_free(walk);
+			walk = NULL;
+		} else if (walk) {
 			/* namespaces that only a socket keeps alive */
 			int r = ps_walk_join(walk, inv);
 			if (r == PS_OK) {
