@@ -174,6 +174,26 @@ else
 	echo "note - eBPF source not tested: no BTF or no cgroup v2 here (the fallback was tested above)"
 fi
 
+# ---- 5000 listeners at once: the tracked table grows from 4096 slots; all open, all close ----
+start_watch "$TMPD/wg" --json --no-policy --poll --duration 30s
+ip netns exec "$W" python3 -c '
+import resource, socket, time
+resource.setrlimit(resource.RLIMIT_NOFILE, (6000, 6000))
+k = []
+for i in range(5000):
+    s = socket.socket(); s.bind(("127.0.0.1", 40000 + i)); s.listen(1); k.append(s)
+time.sleep(1.0)
+for s in k: s.close()
+time.sleep(1.0)'
+kill -TERM "$WPID"; wait "$WPID"
+pyrun "5000 listeners held 1 s (poll source): 5000 listen and 5000 close events, none twice" "
+ev = [json.loads(l) for l in open('$TMPD/wg')]
+o = [e['source']['port'] for e in ev if e['event']['action'] == 'listen' and 40000 <= e['source']['port'] < 45000]
+c = [e['source']['port'] for e in ev if e['event']['action'] == 'close' and 40000 <= e['source']['port'] < 45000]
+assert len(o) == 5000 and len(set(o)) == 5000, len(o)
+assert len(c) == 5000 and len(set(c)) == 5000, len(c)
+"
+
 # ---- bad input: exit 2, one line, nothing started ----
 for args in "--interval" "--interval bogus" "--count" "--count -1" "--policy /nonexistent" "--duration 0" "--interval 0s" "--bogus" \
 	"--metrics-listen" "--metrics-listen 127.0.0.1" "--metrics-listen 127.0.0.1:0" "--metrics-listen 127.0.0.1:70000" \

@@ -18,7 +18,8 @@
 #include "portsec/ps_audit.h"
 #include "portsec/ps_watch.h"
 
-#define TABLE (1u << 18)                 /* slots: 10 MiB, bounded whatever the churn */
+#define TABLE (1u << 18)                 /* at most: 10 MiB, bounded whatever the churn */
+#define TABLE_MIN 4096u                  /* at first: 160 KiB, doubled as listeners come */
 #define MAX_TRACKED (TABLE / 4 * 3)
 
 const char *ps_watch_scope_name(int s)
@@ -69,6 +70,7 @@ struct wctx {
 	char *passwd;
 	size_t passwd_len;
 	bool done;
+	bool hold;      /* the table is being walked: no resize */
 	bool dump_soon; /* an autobound listener, or events dropped: reconcile now */
 	const char *source_name;
 	uint64_t said[32]; /* hashes of the warnings of the last dump (digits ignored) */
@@ -84,9 +86,42 @@ static int64_t now_ns(clockid_t c)
 
 /* ---- the tracked set: open addressing on the socket cookie ---- */
 
+static size_t hash_of(uint64_t cookie, size_t cap)
+{
+	return (size_t)(cookie * 0x9E3779B97F4A7C15ull >> 17) & (cap - 1);
+}
+
+/* the live entries moved into a table of cap slots (tombstones left behind);
+ * on no memory the old table stays, fuller */
+static void resize(struct wctx *w, size_t cap)
+{
+	struct tr *nt = calloc(cap, sizeof *nt);
+	if (!nt)
+		return;
+	for (size_t i = 0; i < w->cap; i++) {
+		if (!w->t[i].cookie || w->t[i].dead)
+			continue;
+		size_t h = hash_of(w->t[i].cookie, cap);
+		while (nt[h].cookie)
+			h = (h + 1) & (cap - 1);
+		nt[h] = w->t[i];
+	}
+	free(w->t);
+	w->t = nt;
+	w->cap = cap;
+	w->tombs = 0;
+}
+
 static struct tr *slot(struct wctx *w, uint64_t cookie, bool insert)
 {
-	size_t h = (size_t)(cookie * 0x9E3779B97F4A7C15ull >> 17) & (w->cap - 1);
+	if (insert && !w->hold && (w->st->tracked + w->tombs + 1) * 4 > w->cap * 3) {
+		size_t cap = w->cap; /* three quarters full: twice the live ones, or the tombstones out */
+		while ((w->st->tracked + 1) * 2 > cap && cap < TABLE)
+			cap *= 2;
+		if (cap != w->cap || w->tombs) /* full at the largest size: the overflow below counts it */
+			resize(w, cap);
+	}
+	size_t h = hash_of(cookie, w->cap);
 	for (size_t i = 0; i < w->cap; i++, h = (h + 1) & (w->cap - 1)) {
 		if (w->t[h].cookie == cookie)
 			return &w->t[h];
@@ -108,7 +143,6 @@ static struct tr *slot(struct wctx *w, uint64_t cookie, bool insert)
 	return NULL;
 }
 
-static void rehash(struct wctx *w);
 
 /* seen by the dump (or an event) of this generation */
 static void mark(struct wctx *w, struct tr *t)
@@ -134,27 +168,10 @@ static void untrack(struct wctx *w, struct tr *t)
 	t->dead = 1; /* a tombstone: probing continues past it */
 	t->cookie = UINT64_MAX; /* no socket has this cookie */
 	w->st->tracked--;
-	if (++w->tombs > w->cap / 4)
-		rehash(w);
-}
-
-/* churn leaves tombstones: rebuild the table when they are a quarter of it */
-static void rehash(struct wctx *w)
-{
-	struct tr *old = w->t;
-	struct tr *nt = calloc(w->cap, sizeof *nt);
-	if (!nt)
-		return;
-	w->t = nt;
-	w->tombs = 0;
-	w->st->tracked = 0;
-	for (size_t i = 0; i < w->cap; i++)
-		if (old[i].cookie && !old[i].dead) {
-			struct tr *t = slot(w, old[i].cookie, true);
-			if (t)
-				*t = old[i];
-		}
-	free(old);
+	/* churn leaves tombstones: rebuilt when they are a quarter of the table
+	 * (not while a walk of the table holds it) */
+	if (++w->tombs > w->cap / 4 && !w->hold)
+		resize(w, w->cap);
 }
 
 /* ---- names ---- */
@@ -555,6 +572,7 @@ static int dump(struct wctx *w, const char *source, bool announce, bool full, st
 	ps_inventory_free(own);
 	/* gone: tracked, not in this dump (the table is walked only when the
 	 * dump saw fewer than are tracked: an idle host costs no walk) */
+	w->hold = true;
 	for (size_t h = 0; w->nseen < w->st->tracked && h < w->cap && !w->done; h++) {
 		struct tr *t = &w->t[h];
 		if (!t->cookie || t->dead || t->gen == w->gen || (!full && !ns_listed(inv, t->netns)))
@@ -564,6 +582,9 @@ static int dump(struct wctx *w, const char *source, bool announce, bool full, st
 		if (announce)
 			socket_event(w, PS_WA_CLOSE, source, 0, c.cookie, c.netns, 0, 0, NULL, c.proto, c.family, c.port, c.addr, &c);
 	}
+	w->hold = false;
+	if (w->tombs > w->cap / 4)
+		resize(w, w->cap);
 	ps_inventory_free(inv);
 	return PS_OK;
 }
@@ -630,7 +651,7 @@ static void on_fw(void *ctx, const struct ps_fw_change *c)
 int ps_watch_run(const struct ps_watch_opts *o, struct ps_watch_stats *st)
 {
 	memset(st, 0, sizeof *st);
-	struct wctx w = {.o = o, .st = st, .cap = TABLE};
+	struct wctx w = {.o = o, .st = st, .cap = TABLE_MIN};
 	w.t = calloc(w.cap, sizeof *w.t);
 	w.ar = ps_assess_arena_new();
 	if (!w.t || !w.ar) {
