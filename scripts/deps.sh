@@ -15,7 +15,7 @@ for a in "$@"; do
 	case "$a" in
 	--tests) pkgs+=("${tests[@]}") ;;
 	--ci) pkgs+=("${tests[@]}" clang libclang-rt-14-dev binutils nmap ndiff) ;;
-	--bench) pkgs+=(net-tools lsof nmap masscan zmap ndiff libxml2-utils unhide hyperfine make gcc strace bc) ;;
+	--bench) pkgs+=(net-tools lsof nmap masscan zmap ndiff libxml2-utils unhide hyperfine make gcc strace bc lynis) ;;
 	*) echo "deps.sh: unknown option '$a' (--ci, --bench)" >&2; exit 2 ;;
 	esac
 done

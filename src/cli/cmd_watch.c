@@ -318,7 +318,9 @@ static void on_ready(void *ctx, const struct ps_watch_stats *st)
 	struct wout *w = ctx;
 	char m[160];
 	snprintf(m, sizeof m, "READY=1\nSTATUS=watching %zu listeners (source %s)", st->tracked, w->source ? w->source : "?");
-	wo_notify(m);
+	char err[300];
+	if (wo_notify(m, err, sizeof err) != 0)
+		fprintf(stderr, "portsec watch: the service manager was not told READY: %s\n", err);
 }
 
 static void on_ext(void *ctx, const struct ps_watch_stats *st)
@@ -450,7 +452,9 @@ int cmd_watch(struct cli *c, int argc, char **argv)
 	o.ctx = &w;
 	struct ps_watch_stats stats;
 	int r = ps_watch_run(&o, &stats);
-	wo_notify("STOPPING=1");
+	char nerr[300];
+	if (wo_notify("STOPPING=1", nerr, sizeof nerr) != 0)
+		fprintf(stderr, "portsec watch: the service manager was not told STOPPING: %s\n", nerr);
 	if (r != PS_OK)
 		rc = cli_fail(c, r == PS_ERR_PERM ? EXIT_PRIV : EXIT_RUNTIME, "watch stopped: %s", ps_strerror(r));
 	fprintf(stderr, "portsec watch: %llu listen, %llu close, %llu bind, %llu firewall events; %llu violations, %llu found by reconciliation, %llu dropped\n",

@@ -3,6 +3,7 @@
  * its epoll descriptor: no thread), structured journald fields and
  * sd_notify (libsystemd), and syslog(3). */
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <microhttpd.h>
@@ -19,6 +20,86 @@
 #include <unistd.h>
 
 #include "watch_out.h"
+
+/* ---- the libraries, loaded when an option needs them ----
+ * libmicrohttpd pulls in GnuTLS and p11-kit, libsystemd libgcrypt and three
+ * compressors: linked, they cost every portsec command about 2.8 ms of
+ * start-up (measured: 4.4 ms vs 1.6 ms for an empty main); loaded here, only
+ * `watch --metrics-listen/--journal` and a service with NOTIFY_SOCKET pay. */
+
+#define MHD_SONAME "libmicrohttpd.so.12"
+#define SD_SONAME "libsystemd.so.0"
+
+static struct {
+	struct MHD_Response *(*create_response_from_buffer)(size_t, void *, enum MHD_ResponseMemoryMode);
+	enum MHD_Result (*add_response_header)(struct MHD_Response *, const char *, const char *);
+	enum MHD_Result (*queue_response)(struct MHD_Connection *, unsigned int, struct MHD_Response *);
+	void (*destroy_response)(struct MHD_Response *);
+	struct MHD_Daemon *(*start_daemon)(unsigned int, uint16_t, MHD_AcceptPolicyCallback, void *,
+					   MHD_AccessHandlerCallback, void *, ...);
+	const union MHD_DaemonInfo *(*get_daemon_info)(struct MHD_Daemon *, enum MHD_DaemonInfoType, ...);
+	enum MHD_Result (*run)(struct MHD_Daemon *);
+	void (*stop_daemon)(struct MHD_Daemon *);
+} mhd;
+
+static struct {
+	int (*journal_sendv)(const struct iovec *, int);
+	int (*notify)(int, const char *);
+} sd;
+
+/* every symbol or none; err names the library and what dlopen said */
+static int load_syms(const char *soname, void **h, const char *const *names, void **slots, size_t n, char *err,
+		     size_t cap)
+{
+	if (*h)
+		return 0;
+	void *lib = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+	if (!lib) {
+		snprintf(err, cap, "cannot load %s: %s", soname, dlerror());
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		slots[i] = dlsym(lib, names[i]);
+		if (!slots[i]) {
+			snprintf(err, cap, "%s has no %s", soname, names[i]);
+			dlclose(lib);
+			return -1;
+		}
+	}
+	*h = lib;
+	return 0;
+}
+
+static int load_mhd(char *err, size_t cap)
+{
+	static void *h;
+	static const char *const names[] = {"MHD_create_response_from_buffer", "MHD_add_response_header",
+					    "MHD_queue_response", "MHD_destroy_response", "MHD_start_daemon",
+					    "MHD_get_daemon_info", "MHD_run", "MHD_stop_daemon"};
+	void *slots[8];
+	_Static_assert(sizeof names / sizeof *names == sizeof mhd / sizeof(void (*)(void)), "one name a slot");
+	if (h)
+		return 0;
+	if (load_syms(MHD_SONAME, &h, names, slots, 8, err, cap) != 0)
+		return -1;
+	/* POSIX: a function pointer round-trips through void * (dlsym's contract) */
+	memcpy(&mhd, slots, sizeof mhd);
+	return 0;
+}
+
+static int load_sd(char *err, size_t cap)
+{
+	static void *h;
+	static const char *const names[] = {"sd_journal_sendv", "sd_notify"};
+	void *slots[2];
+	_Static_assert(sizeof names / sizeof *names == sizeof sd / sizeof(void (*)(void)), "one name a slot");
+	if (h)
+		return 0;
+	if (load_syms(SD_SONAME, &h, names, slots, 2, err, cap) != 0)
+		return -1;
+	memcpy(&sd, slots, sizeof sd);
+	return 0;
+}
 
 /* ---- ADDR:PORT ---- */
 
@@ -80,12 +161,12 @@ struct wo_http {
 
 static enum MHD_Result answer(struct MHD_Connection *c, unsigned status, const char *type, const char *body, size_t n)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(n, (void *)body, MHD_RESPMEM_MUST_COPY);
+	struct MHD_Response *r = mhd.create_response_from_buffer(n, (void *)body, MHD_RESPMEM_MUST_COPY);
 	if (!r)
 		return MHD_NO;
-	MHD_add_response_header(r, "Content-Type", type);
-	enum MHD_Result q = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
+	mhd.add_response_header(r, "Content-Type", type);
+	enum MHD_Result q = mhd.queue_response(c, status, r);
+	mhd.destroy_response(r);
 	return q;
 }
 
@@ -120,6 +201,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 struct wo_http *wo_http_start(const struct sockaddr_storage *ss, socklen_t len, const struct ps_watch_metrics *m,
 			      char *err, size_t cap)
 {
+	if (load_mhd(err, cap) != 0)
+		return NULL;
 	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	int one = 1;
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
@@ -139,10 +222,10 @@ struct wo_http *wo_http_start(const struct sockaddr_storage *ss, socklen_t len, 
 	h->lfd = fd;
 	h->m = m;
 	unsigned flags = MHD_USE_EPOLL | (ss->ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
-	h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_LISTEN_SOCKET, fd,
+	h->d = mhd.start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_LISTEN_SOCKET, fd,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned)16, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_END);
-	const union MHD_DaemonInfo *i = h->d ? MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
+	const union MHD_DaemonInfo *i = h->d ? mhd.get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
 	if (!i) {
 		snprintf(err, cap, "libmicrohttpd would not start");
 		wo_http_stop(h);
@@ -153,7 +236,7 @@ struct wo_http *wo_http_start(const struct sockaddr_storage *ss, socklen_t len, 
 
 int wo_http_fd(const struct wo_http *h)
 {
-	return MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD)->epoll_fd;
+	return mhd.get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD)->epoll_fd;
 }
 
 void wo_http_run(struct wo_http *h, const struct ps_watch_stats *st, const char *source, const char *detail)
@@ -161,7 +244,7 @@ void wo_http_run(struct wo_http *h, const struct ps_watch_stats *st, const char 
 	h->st = st;
 	h->source = source;
 	h->detail = detail;
-	MHD_run(h->d);
+	mhd.run(h->d);
 	h->st = NULL;
 }
 
@@ -175,7 +258,7 @@ void wo_http_stop(struct wo_http *h)
 	if (!h)
 		return;
 	if (h->d)
-		MHD_stop_daemon(h->d);
+		mhd.stop_daemon(h->d);
 	if (h->lfd >= 0)
 		close(h->lfd);
 	free(h);
@@ -190,7 +273,7 @@ int wo_journal_check(char *err, size_t cap)
 		snprintf(err, cap, "journald is not running here (no socket at /run/systemd/journal/socket)");
 		return -1;
 	}
-	return 0;
+	return load_sd(err, cap);
 }
 
 /* one field: KEY=value, bounded; a value with a newline goes as journald's binary form (sd_journal_sendv) */
@@ -259,7 +342,7 @@ int wo_journal_send(const struct ps_watch_event *e, const char *line)
 			jf(&f, "PORTSEC_EXE", "%s", e->exe);
 		jf(&f, "PORTSEC_UID", "%u", e->uid);
 	}
-	return sd_journal_sendv(f.iov, f.n);
+	return sd.journal_sendv(f.iov, f.n);
 }
 
 /* ---- syslog ---- */
@@ -290,7 +373,11 @@ void wo_syslog_close(void)
 
 /* ---- systemd ---- */
 
-void wo_notify(const char *state)
+int wo_notify(const char *state, char *err, size_t cap)
 {
-	sd_notify(0, state);
+	if (!getenv("NOTIFY_SOCKET"))
+		return 0; /* not started by a service manager that listens */
+	if (load_sd(err, cap) != 0)
+		return -1;
+	return sd.notify(0, state) < 0 ? (snprintf(err, cap, "sd_notify failed"), -1) : 0;
 }

@@ -27,6 +27,7 @@ int wo_syslog_open(char *err, size_t cap);
 void wo_syslog_send(const struct ps_watch_event *e, const char *line);
 void wo_syslog_close(void);
 
-/* sd_notify: a no-op outside a Type=notify service */
-void wo_notify(const char *state);
+/* sd_notify: a no-op outside a Type=notify service (no NOTIFY_SOCKET);
+ * -1 with err when libsystemd cannot be loaded or the manager refused it */
+int wo_notify(const char *state, char *err, size_t cap);
 #endif

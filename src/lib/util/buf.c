@@ -232,10 +232,16 @@ void *ps_vec_grow_(void *arr, size_t *cap, size_t need, size_t elem)
 
 void ps_buf_puts_term(struct ps_buf *b, const char *s)
 {
-	for (const char *p = s; *p; p++) {
-		unsigned char ch = (unsigned char)*p;
-		ps_buf_putc(b, ch < 0x20 || ch == 0x7f ? '?' : (char)ch);
+	size_t n = strlen(s);
+	if (n == 0 || grow(b, n) != 0)
+		return;
+	char *d = b->data + b->len; /* one copy, control bytes replaced on the way */
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		d[i] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
 	}
+	b->len += n;
+	maybe_flush(b);
 }
 
 const char *ps_term_str(char *dst, size_t cap, const char *s)
