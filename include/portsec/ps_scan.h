@@ -75,7 +75,9 @@ struct ps_scan_ports {
  * service names (resolved through lookup; NULL = names refused).
  * default_protos: which protocols an item without T:/U: belongs to
  * (PS_P_TCP|PS_P_UDP bits; the scan types asked for). */
-typedef int (*ps_port_lookup_fn)(void *ctx, const char *name, unsigned proto, uint16_t *port);
+/* lookup: the ports named `name` for one protocol bit (nmap's -p http is
+ * 80 and 8008): up to max into ports, how many */
+typedef size_t (*ps_port_lookup_fn)(void *ctx, const char *name, unsigned proto, uint16_t *ports, size_t max);
 int ps_scan_ports_parse(const char *spec, unsigned default_protos, ps_port_lookup_fn lookup, void *ctx,
 			struct ps_scan_ports *out, char *err, size_t errlen);
 /* the n most frequently open ports (nmap-services order) for proto */

@@ -38,6 +38,23 @@ size_t ps_svcdb_by_name(const struct ps_svcdb *db, const char *name,
 const char *ps_svcdb_aliases(const struct ps_svcdb *db, uint16_t port, unsigned proto);
 bool ps_svcdb_has_etc(const struct ps_svcdb *db);
 
+/* nmap's own port names and frequencies, as nmap reads them (scan):
+ * path NULL = PS_NMAP_SERVICES.  A file that cannot be read (PS_ERR_NOTFOUND)
+ * or holds no nmap-services line (PS_ERR_INVAL) gives the built-in table and
+ * /etc/services in *out, so the caller says which it uses (ps_svcdb_source). */
+#define PS_NMAP_SERVICES "/usr/share/nmap/nmap-services"
+int ps_svcdb_open_nmap(const char *path, struct ps_svcdb **out);
+const char *ps_svcdb_source(const struct ps_svcdb *db);
+bool ps_svcdb_is_nmap(const struct ps_svcdb *db);
+/* nmap-services only: the ports of proto (one bit) by frequency, most
+ * often open first (nmap's --top-ports order); how many put in out */
+size_t ps_svcdb_ranked(const struct ps_svcdb *db, unsigned proto, uint16_t *out, size_t max);
+/* pure parser for nmap-services lines "name port/proto frequency # comment"
+ * (sctp lines skipped) */
+int ps_nmap_services_parse(const char *buf, size_t len,
+			   int (*cb)(void *ctx, const char *name, uint16_t port, unsigned proto, double freq),
+			   void *ctx);
+
 /* pure parser for /etc/services; cb gets name, port, proto bit, aliases */
 int ps_etc_services_parse(const char *buf, size_t len,
 			  int (*cb)(void *ctx, const char *name, uint16_t port, unsigned proto,

@@ -18,7 +18,7 @@
 enum { O_SYN = 1, O_CONNECT, O_UDP, O_VERSIONS, O_PING, O_NOPING, O_PORTS, O_TOP, O_FAST, O_IL, O_EXCL, O_EXCLFILE,
        O_NORESOLVE, O_V6, O_BCAST, O_TIMING, O_RETRIES, O_MINRATE, O_MAXRATE, O_HOSTTO, O_MINRTT, O_MAXRTT, O_INITRTT,
        O_UDPBUDGET, O_SEED, O_SHARD, O_SPORT, O_ON, O_OX, O_OG, O_OJ, O_OA, O_OPEN, O_REASON, O_ALL, O_STATS,
-       O_NOOWNERS };
+       O_NOOWNERS, O_SERVICEDB };
 
 #define D1 CLI_F_DASH1
 static const struct cli_opt opts[] = {
@@ -35,6 +35,8 @@ static const struct cli_opt opts[] = {
 	{O_TOP, 0, "top-ports", CLI_A_UINT, "N", "the N most often open ports (nmap-services ranking)", NULL, 1, 65535,
 	 0},
 	{O_FAST, 'F', NULL, CLI_A_NONE, NULL, "--top-ports 100", NULL, 0, 0, 0},
+	{O_SERVICEDB, 0, "servicedb", CLI_A_FILE, "FILE",
+	 "port names and --top-ports ranking from FILE (default " PS_NMAP_SERVICES ", as nmap)", NULL, 0, 0, 0},
 	{CLI_O_SECTION, 0, NULL, 0, NULL, "Targets", NULL, 0, 0, 0},
 	{O_IL, 0, "iL", CLI_A_FILE, "FILE", "targets from FILE (- = stdin)", NULL, 0, 0, D1},
 	{O_EXCL, 0, "exclude", CLI_A_STR, "LIST", "comma-separated targets to leave out", NULL, 0, 0, 0},
@@ -225,16 +227,14 @@ static int read_list(struct tgt_ctx *x, struct ps_targets *t, const char *path, 
 	return rc;
 }
 
-static int svc_lookup(void *ctx, const char *name, unsigned proto, uint16_t *port)
+static size_t svc_lookup(void *ctx, const char *name, unsigned proto, uint16_t *ports, size_t max)
 {
-	const struct ps_service *res[4];
-	size_t n = ps_svcdb_by_name(ctx, name, res, 4);
-	for (size_t i = 0; i < n; i++)
-		if (res[i]->protos & proto) {
-			*port = res[i]->port;
-			return PS_OK;
-		}
-	return PS_ERR_NOTFOUND;
+	const struct ps_service *res[128];
+	size_t n = ps_svcdb_by_name(ctx, name, res, 128), k = 0;
+	for (size_t i = 0; i < n && k < max; i++)
+		if (res[i]->protos & proto)
+			ports[k++] = res[i]->port;
+	return k;
 }
 
 struct prog {
@@ -291,7 +291,7 @@ static int write_file(const struct cli *c, const char *path, const char *fmt, co
 struct scan_args {
 	struct ps_scan_opts o;
 	struct tgt_ctx tx;
-	const char *port_spec, *excl, *exclfile;
+	const char *port_spec, *excl, *exclfile, *servicedb;
 	const char *out[5]; /* -oN -oX -oG -oJ -oA */
 	const char *inlists[16];
 	unsigned ninlists;
@@ -335,6 +335,7 @@ static int scan_opt(struct cli *c, int id, const struct cli_args *a, struct scan
 	case O_PORTS: s->port_spec = a->val[0] == '-' && !a->val[1] ? "1-65535" : a->val; break;
 	case O_TOP: s->top = (long)a->num; break;
 	case O_FAST: s->fast = true; break;
+	case O_SERVICEDB: s->servicedb = a->val; break;
 	case O_IL:
 		if (s->ninlists == 16)
 			return cli_usage(c, "too many -iL files");
@@ -470,10 +471,20 @@ static int scan_types_ports(struct cli *c, struct scan_args *s, struct ps_svcdb 
 			o->ports.nudp = 0;
 	} else {
 		size_t n = s->top > 0 ? (size_t)s->top : 1000;
-		if (protos & PS_P_TCP)
-			ps_scan_ports_top(PS_P_TCP, n, &o->ports);
-		if (protos & PS_P_UDP)
-			ps_scan_ports_top(PS_P_UDP, n, &o->ports);
+		for (unsigned bit = PS_P_TCP; bit <= PS_P_UDP; bit <<= 1) {
+			if (!(protos & bit))
+				continue;
+			if (!ps_svcdb_is_nmap(db)) { /* the ranking built in from nmap 7.93's file */
+				ps_scan_ports_top(bit, n, &o->ports);
+				continue;
+			}
+			uint16_t *rank = malloc(65536 * sizeof *rank);
+			size_t k = rank ? ps_svcdb_ranked(db, bit, rank, n) : 0;
+			for (size_t i = 0; i < k; i++)
+				ps_scan_ports_add(&o->ports, bit, rank[i]);
+			free(rank);
+			ps_scan_ports_finish(&o->ports);
+		}
 	}
 	if (!o->ports.ntcp && !o->ports.nudp)
 		return cli_usage(c, "no ports to scan for the scan types asked");
@@ -617,6 +628,23 @@ static int scan_write(struct cli *c, const struct scan_args *s, int argc, char *
 	return rc;
 }
 
+/* nmap's names and ranking where nmap is installed; said when not */
+static int scan_servicedb(struct cli *c, const struct scan_args *s, struct ps_svcdb **db)
+{
+	int r = ps_svcdb_open_nmap(s->servicedb, db);
+	if (r == PS_ERR_NOMEM || !*db)
+		return cli_fail(c, EXIT_RUNTIME, "out of memory");
+	const char *why = r == PS_ERR_NOTFOUND ? "cannot read it" : "no nmap-services lines in it";
+	if (r != PS_OK && s->servicedb)
+		return cli_usage(c, "--servicedb %s: %s", s->servicedb, why);
+	if (r != PS_OK)
+		fprintf(stderr, "portsec scan: %s: %s; port names and --top-ports from the %s\n", PS_NMAP_SERVICES, why,
+			ps_svcdb_source(*db));
+	else if (s->verbose)
+		fprintf(stderr, "portsec scan: port names and --top-ports from %s\n", ps_svcdb_source(*db));
+	return EXIT_OK;
+}
+
 int cmd_scan(struct cli *c, int argc, char **argv)
 {
 	struct scan_args *s = calloc(1, sizeof *s);
@@ -625,9 +653,10 @@ int cmd_scan(struct cli *c, int argc, char **argv)
 	ps_scan_opts_init(&s->o);
 	struct ps_targets tg = {0}, ex = {0};
 	struct ps_svcdb *db = NULL;
-	ps_svcdb_open(NULL, &db);
 	struct ps_scan_result *r = NULL;
 	int rc = scan_parse(c, argc, argv, s);
+	if (rc == EXIT_OK)
+		rc = scan_servicedb(c, s, &db);
 	if (rc == EXIT_OK)
 		rc = scan_targets(c, s, &tg, &ex);
 	if (rc == EXIT_OK)

@@ -373,6 +373,35 @@ assert ports(h, 'open') == [22] and doc['stats']['scan_type'] == 'connect'
 "
 else echo "skip - setpriv not installed"; fi
 
+# ---- port names and --top-ports from nmap's own nmap-services, as nmap ----
+if [ -r /usr/share/nmap/nmap-services ] && command -v nmap >/dev/null; then
+	NP=ssh,http,priv-mail,8080-8082,domain
+	ip netns exec "$S" nmap -n -Pn -sT -p "$NP" 198.19.7.2 2>/dev/null | awk '/^[0-9]+\/tcp/{print $1, $3}' >"$TMPD/nm.names"
+	SC -Pn -sT -p "$NP" 198.19.7.2 2>/dev/null | awk '/^[0-9]+\/tcp/{print $1, $3}' >"$TMPD/ps.names"
+	if [ -s "$TMPD/nm.names" ] && cmp -s "$TMPD/nm.names" "$TMPD/ps.names" && grep -q '^8008/tcp http$' "$TMPD/ps.names"; then
+		ok "-p $NP: the ports and names nmap gives ($(tr '\n' ' ' <"$TMPD/ps.names"))"
+	else
+		bad "names differ from nmap's: nmap [$(tr '\n' ' ' <"$TMPD/nm.names")] portsec [$(tr '\n' ' ' <"$TMPD/ps.names")]"
+	fi
+	for top in 100 1000; do
+		a=$(ip netns exec "$S" nmap -n -Pn -sT --top-ports "$top" -oX - 198.19.7.2 2>/dev/null | grep -o 'services="[^"]*"')
+		b=$(SC -Pn -sT --top-ports "$top" -oX - 198.19.7.2 2>/dev/null | grep -o 'services="[^"]*"')
+		[ -n "$a" ] && [ "$a" = "$b" ] && ok "--top-ports $top: the same port set as nmap's" || bad "--top-ports $top: nmap $a, portsec $b"
+	done
+	# without nmap's file (hidden by a private mount): the built-in table, and said so
+	unshare -m --propagation private sh -c "mount -t tmpfs none /usr/share/nmap && exec ip netns exec '$S' '$PORTSEC' scan -Pn -sT -p 8080,24 198.19.7.2" \
+		>"$TMPD/nofile.out" 2>"$TMPD/nofile.err"
+	rc=$?
+	if [ $rc = 0 ] && grep -q 'nmap-services: cannot read it; port names and --top-ports from the built-in table' "$TMPD/nofile.err" &&
+		grep -Eq '^8080/tcp +[a-z|]+ +http-alt' "$TMPD/nofile.out"; then
+		ok "no nmap-services: said on stderr, names from the built-in table and /etc/services"
+	else
+		bad "no nmap-services: exit $rc: $(cat "$TMPD/nofile.err") $(grep 8080 "$TMPD/nofile.out")"
+	fi
+else
+	echo "note - nmap-services not tested: nmap is not installed"
+fi
+
 # ---- bad input: one line, exit 2 ----
 badin() { # args...
 	SC "$@" >"$TMPD/b.out" 2>"$TMPD/b.err"
@@ -397,4 +426,7 @@ badin --bogus 198.19.7.2
 badin -p 80
 badin -iL /nonexistent 198.19.7.2
 badin -p 1-4096 198.18.0.0/16
+badin --servicedb /nonexistent 198.19.7.2
+badin --servicedb /etc/hostname 198.19.7.2
+badin -p no-such-service 198.19.7.2
 finish

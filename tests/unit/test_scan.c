@@ -70,14 +70,15 @@ static void test_targets_set(void **st)
 	ps_targets_free(&ex);
 }
 
-static int lookup(void *ctx, const char *name, unsigned proto, uint16_t *port)
+static size_t lookup(void *ctx, const char *name, unsigned proto, uint16_t *ports, size_t max)
 {
 	(void)ctx;
-	if (strcmp(name, "http") == 0 && proto == PS_P_TCP) {
-		*port = 80;
-		return PS_OK;
+	if (strcmp(name, "http") == 0 && proto == PS_P_TCP && max >= 2) {
+		ports[0] = 80;
+		ports[1] = 8008; /* a name may stand for several ports */
+		return 2;
 	}
-	return PS_ERR_NOTFOUND;
+	return 0;
 }
 
 static void test_port_syntax(void **st)
@@ -102,7 +103,8 @@ static void test_port_syntax(void **st)
 	assert_int_equal(p.ntcp, 5536);
 	ps_scan_ports_free(&p);
 	assert_int_equal(ps_scan_ports_parse("http,22,22", PS_P_TCP, lookup, NULL, &p, err, sizeof err), PS_OK);
-	assert_int_equal(p.ntcp, 2);
+	assert_int_equal(p.ntcp, 3);
+	assert_int_equal(p.tcp[2], 8008);
 	ps_scan_ports_free(&p);
 	const char *bad[] = {"", "70000", "5-3", "22,", ",22", "S:1", "x", "1-2-3", "U:", NULL};
 	for (int i = 0; bad[i]; i++) {

@@ -99,6 +99,69 @@ static void test_db(void **st)
 	ps_svcdb_free(db);
 }
 
+static void test_nmap_services(void **st)
+{
+	(void)st;
+	char path[] = "/tmp/ps-nmap-services-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	/* nmap-services' layout: name, port/proto, frequency, comment; sctp skipped;
+	 * a second line for the same port/proto loses (nmap keeps the first) */
+	const char *txt = "# Fields in this file are: Service name, portnum/protocol, open-frequency, optional comments\n"
+			  "http\t80/sctp\t0.000000\t# www-http\n"
+			  "http\t80/tcp\t0.484143\t# World Wide Web HTTP\n"
+			  "priv-mail\t24/tcp\t0.001154\t# any private mail system\n"
+			  "http\t8008/tcp\t0.006843\t# http-alt\n"
+			  "http-proxy\t8080/tcp\t0.042052\n"
+			  "other\t8080/tcp\t0.9\n"
+			  "blackice-icecap\t8081/tcp\t0.006147\n"
+			  "domain\t53/udp\t0.213496\n"
+			  "broken\t99999/tcp\t0.1\n"
+			  "nofreq\t7/tcp\n"
+			  "badfreq\t9/tcp\t2.5\n";
+	assert_int_equal(write(fd, txt, strlen(txt)), (ssize_t)strlen(txt));
+	close(fd);
+	struct ps_svcdb *db = NULL;
+	assert_int_equal(ps_svcdb_open_nmap(path, &db), PS_OK);
+	unlink(path);
+	assert_true(ps_svcdb_is_nmap(db));
+	assert_string_equal(ps_svcdb_source(db), path);
+	assert_string_equal(ps_svcdb_by_port(db, 24, PS_P_TCP)->name, "priv-mail");
+	assert_string_equal(ps_svcdb_by_port(db, 8080, PS_P_TCP)->name, "http-proxy");
+	assert_null(ps_svcdb_by_port(db, 22, PS_P_TCP)); /* nmap's file only: no built-in entries */
+	assert_null(ps_svcdb_by_port(db, 7, PS_P_TCP));
+	assert_null(ps_svcdb_by_port(db, 9, PS_P_TCP));
+	const struct ps_service *res[8];
+	assert_int_equal(ps_svcdb_by_name(db, "http", res, 8), 2); /* 80 and 8008 */
+	assert_int_equal(res[0]->port, 80);
+	assert_int_equal(res[1]->port, 8008);
+	assert_int_equal(ps_svcdb_by_name(db, "blackice*", res, 8), 1);
+	assert_int_equal(ps_svcdb_by_name(db, "http*", res, 8), 3);
+	uint16_t rank[8];
+	assert_int_equal(ps_svcdb_ranked(db, PS_P_TCP, rank, 8), 5);
+	assert_int_equal(rank[0], 80);
+	assert_int_equal(rank[1], 8080); /* 0.042, the first line's frequency */
+	assert_int_equal(rank[2], 8008);
+	assert_int_equal(rank[4], 24);
+	assert_int_equal(ps_svcdb_ranked(db, PS_P_UDP, rank, 8), 1);
+	ps_svcdb_free(db);
+	/* missing, or not an nmap-services file: the fallback, and said so */
+	assert_int_equal(ps_svcdb_open_nmap("/nonexistent/nmap-services", &db), PS_ERR_NOTFOUND);
+	assert_false(ps_svcdb_is_nmap(db));
+	assert_non_null(ps_svcdb_by_port(db, 443, PS_P_TCP));
+	assert_int_equal(ps_svcdb_ranked(db, PS_P_TCP, rank, 8), 0);
+	ps_svcdb_free(db);
+	char p2[] = "/tmp/ps-nmap-services-XXXXXX";
+	fd = mkstemp(p2);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "ssh 22/tcp\n", 11), 11);
+	close(fd);
+	assert_int_equal(ps_svcdb_open_nmap(p2, &db), PS_ERR_INVAL);
+	unlink(p2);
+	assert_false(ps_svcdb_is_nmap(db));
+	ps_svcdb_free(db);
+}
+
 static void test_reserved(void **st)
 {
 	(void)st;
@@ -115,6 +178,7 @@ int main(void)
 		cmocka_unit_test(test_builtin_sorted),
 		cmocka_unit_test(test_etc_parse),
 		cmocka_unit_test(test_db),
+		cmocka_unit_test(test_nmap_services),
 		cmocka_unit_test(test_reserved),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -388,9 +388,13 @@ int ps_scan_ports_parse(const char *spec, unsigned default_protos, ps_port_looku
 			it += 2;
 		}
 		unsigned lo, hi;
-		bool named = false;
-		char *dash = strchr(it, '-');
-		if (dash) {
+		/* a name starts with a letter or a wildcard and may hold dashes (priv-mail) */
+		bool named = (it[0] >= 'a' && it[0] <= 'z') || (it[0] >= 'A' && it[0] <= 'Z') || it[0] == '*' ||
+			     it[0] == '?';
+		char *dash = named ? NULL : strchr(it, '-');
+		if (named) {
+			lo = hi = 0;
+		} else if (dash) {
 			size_t l1 = (size_t)(dash - it), l2 = strlen(dash + 1);
 			rc = l1 ? port_num(it, l1, &lo) : (lo = 1, PS_OK);
 			if (rc == PS_OK)
@@ -414,12 +418,12 @@ int ps_scan_ports_parse(const char *spec, unsigned default_protos, ps_port_looku
 			/* a service name, for each protocol in force */
 			bool any = false;
 			for (unsigned bit = PS_P_TCP; bit <= PS_P_UDP; bit <<= 1) {
-				uint16_t v;
-				if (!(cur & bit) || !lookup || lookup(ctx, it, bit, &v) != PS_OK)
-					continue;
-				if ((rc = ps_scan_ports_add(&p, bit, v)) != PS_OK)
-					goto fail;
-				any = true;
+				uint16_t v[64];
+				size_t nv = (cur & bit) && lookup ? lookup(ctx, it, bit, v, 64) : 0;
+				for (size_t k = 0; k < nv; k++)
+					if ((rc = ps_scan_ports_add(&p, bit, v[k])) != PS_OK)
+						goto fail;
+				any |= nv > 0;
 			}
 			if (!any) {
 				snprintf(err, errlen, "unknown port or service name '%s'", item);

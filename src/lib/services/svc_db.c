@@ -1,6 +1,9 @@
-/* svc_db.c - port knowledge: the built-in table merged with /etc/services */
+/* svc_db.c - port knowledge: the built-in table merged with /etc/services,
+ * or (for scan, as nmap names ports) nmap's own nmap-services */
 #include <ctype.h>
 #include <fcntl.h>
+#include <fnmatch.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -11,12 +14,15 @@
 struct entry {
 	struct ps_service s; /* one protocol bit */
 	const char *aliases; /* from /etc/services, or NULL */
+	double freq;         /* nmap-services: how often found open (0 otherwise) */
 };
 
 struct ps_svcdb {
 	struct entry *e;
 	size_t n, cap;
 	bool have_etc;
+	bool nmap;           /* entries are nmap-services' only */
+	char source[160];
 	struct ps_arena arena;
 };
 
@@ -46,6 +52,15 @@ static int cmp(const void *a, const void *b)
 	if (x->s.port != y->s.port)
 		return x->s.port < y->s.port ? -1 : 1;
 	return x->s.protos < y->s.protos ? -1 : x->s.protos > y->s.protos;
+}
+
+static int cmp_stable(const void *a, const void *b)
+{
+	int c = cmp(a, b);
+	if (c)
+		return c;
+	uintptr_t x = (uintptr_t)((const struct entry *)a)->aliases, y = (uintptr_t)((const struct entry *)b)->aliases;
+	return x < y ? -1 : x > y;
 }
 
 static struct entry *find(const struct ps_svcdb *db, uint16_t port, unsigned proto)
@@ -111,14 +126,162 @@ int ps_svcdb_open(const char *path, struct ps_svcdb **out)
 	qsort(db->e, db->n, sizeof *db->e, cmp);
 	char *buf;
 	size_t len;
-	if (ps_read_file_at(AT_FDCWD, path ? path : "/etc/services", &buf, &len, 8u << 20) == PS_OK) {
+	const char *etc = path ? path : "/etc/services";
+	snprintf(db->source, sizeof db->source, "built-in table");
+	if (ps_read_file_at(AT_FDCWD, etc, &buf, &len, 8u << 20) == PS_OK) {
 		struct etc_ctx c = {db, db->n};
 		ps_etc_services_parse(buf, len, on_etc, &c);
 		free(buf);
 		db->have_etc = true;
 		qsort(db->e, db->n, sizeof *db->e, cmp);
+		snprintf(db->source, sizeof db->source, "built-in table and %.100s", etc);
 	}
 	*out = db;
+	return PS_OK;
+}
+
+static int on_nmap(void *p, const char *name, uint16_t port, unsigned proto, double freq)
+{
+	struct ps_svcdb *db = p;
+	const char *nm = ps_arena_strndup(&db->arena, name, strlen(name));
+	if (!nm)
+		return PS_ERR_NOMEM;
+	struct ps_service s = {port, (uint8_t)proto, nm, "", 0};
+	int r = add(db, &s, NULL);
+	if (r == PS_OK)
+		db->e[db->n - 1].freq = freq;
+	return r;
+}
+
+/* dedupe after the sort: the first line for a port/proto wins, as in nmap */
+static void uniq(struct ps_svcdb *db)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < db->n; i++)
+		if (!k || db->e[k - 1].s.port != db->e[i].s.port || db->e[k - 1].s.protos != db->e[i].s.protos)
+			db->e[k++] = db->e[i];
+	db->n = k;
+}
+
+int ps_svcdb_open_nmap(const char *path, struct ps_svcdb **out)
+{
+	const char *file = path ? path : PS_NMAP_SERVICES;
+	char *buf;
+	size_t len;
+	if (ps_read_file_at(AT_FDCWD, file, &buf, &len, 16u << 20) != PS_OK) {
+		int r = ps_svcdb_open(NULL, out);
+		return r == PS_OK ? PS_ERR_NOTFOUND : r;
+	}
+	struct ps_svcdb *db = calloc(1, sizeof *db);
+	if (!db) {
+		free(buf);
+		return PS_ERR_NOMEM;
+	}
+	ps_arena_init(&db->arena);
+	int r = ps_nmap_services_parse(buf, len, on_nmap, db);
+	free(buf);
+	if (r != PS_OK || db->n == 0) {
+		ps_svcdb_free(db);
+		if (r != PS_OK)
+			return r;
+		r = ps_svcdb_open(NULL, out); /* not an nmap-services file: said like a missing one */
+		return r == PS_OK ? PS_ERR_INVAL : r;
+	}
+	/* stable: equal port/proto keep file order, so uniq keeps the first */
+	for (size_t i = 0; i < db->n; i++)
+		db->e[i].aliases = (const char *)(uintptr_t)i; /* order key, cleared below */
+	qsort(db->e, db->n, sizeof *db->e, cmp_stable);
+	for (size_t i = 0; i < db->n; i++)
+		db->e[i].aliases = NULL;
+	uniq(db);
+	db->nmap = true;
+	snprintf(db->source, sizeof db->source, "%.150s", file);
+	*out = db;
+	return PS_OK;
+}
+
+const char *ps_svcdb_source(const struct ps_svcdb *db)
+{
+	return db->source;
+}
+
+bool ps_svcdb_is_nmap(const struct ps_svcdb *db)
+{
+	return db->nmap;
+}
+
+static int by_freq(const void *a, const void *b)
+{
+	const struct entry *x = *(const struct entry *const *)a, *y = *(const struct entry *const *)b;
+	if (x->freq != y->freq)
+		return x->freq > y->freq ? -1 : 1;
+	return x->s.port < y->s.port ? -1 : x->s.port > y->s.port;
+}
+
+size_t ps_svcdb_ranked(const struct ps_svcdb *db, unsigned proto, uint16_t *out, size_t max)
+{
+	if (!db->nmap)
+		return 0;
+	const struct entry **v = malloc((db->n ? db->n : 1) * sizeof *v);
+	if (!v)
+		return 0;
+	size_t n = 0;
+	for (size_t i = 0; i < db->n; i++)
+		if (db->e[i].s.protos == proto)
+			v[n++] = &db->e[i];
+	qsort(v, n, sizeof *v, by_freq);
+	size_t k = n < max ? n : max;
+	for (size_t i = 0; i < k; i++)
+		out[i] = v[i]->s.port;
+	free(v);
+	return k;
+}
+
+int ps_nmap_services_parse(const char *buf, size_t len,
+			   int (*cb)(void *ctx, const char *name, uint16_t port, unsigned proto, double freq),
+			   void *ctx)
+{
+	const char *p = buf, *end = buf + len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end;
+		const char *hash = memchr(p, '#', (size_t)(le - p));
+		if (hash)
+			le = hash;
+		/* name \t port/proto \t frequency [\t # comment] */
+		char line[256];
+		const char *start = p;
+		size_t n = (size_t)(le - start);
+		p = nl ? nl + 1 : end;
+		if (n >= sizeof line)
+			continue; /* no real line is this long */
+		memcpy(line, start, n);
+		line[n] = '\0';
+		char *save = NULL;
+		char *name = strtok_r(line, " \t\r", &save);
+		char *pp = name ? strtok_r(NULL, " \t\r", &save) : NULL;
+		char *fq = pp ? strtok_r(NULL, " \t\r", &save) : NULL;
+		if (!fq || strlen(name) > 64)
+			continue;
+		char *slash = strchr(pp, '/');
+		if (!slash)
+			continue;
+		*slash = '\0';
+		uint16_t port;
+		if (ps_parse_port(pp, &port) != PS_OK)
+			continue;
+		unsigned proto = strcmp(slash + 1, "tcp") == 0 ? PS_P_TCP
+				 : strcmp(slash + 1, "udp") == 0 ? PS_P_UDP : 0; /* sctp: not scanned */
+		if (!proto)
+			continue;
+		char *fe;
+		double f = strtod(fq, &fe);
+		if (*fe || !(f >= 0.0 && f <= 1.0))
+			continue;
+		int r = cb(ctx, name, port, proto, f);
+		if (r != 0)
+			return r;
+	}
 	return PS_OK;
 }
 
@@ -173,10 +336,13 @@ size_t ps_svcdb_by_name(const struct ps_svcdb *db, const char *name, const struc
 	for (size_t i = 0; i < sizeof common_alias / sizeof common_alias[0]; i++)
 		if (strcasecmp(name, common_alias[i].alias) == 0)
 			want = common_alias[i].name;
+	/* nmap's -p "http*": a wildcard matches names */
+	bool glob = strpbrk(name, "*?") != NULL;
 	size_t k = 0;
 	for (size_t i = 0; i < db->n && k < max; i++)
-		if (strcasecmp(db->e[i].s.name, want) == 0 || strcasecmp(db->e[i].s.name, name) == 0 ||
-		    alias_has(db->e[i].aliases, name))
+		if (glob ? fnmatch(name, db->e[i].s.name, 0) == 0
+			 : strcasecmp(db->e[i].s.name, want) == 0 || strcasecmp(db->e[i].s.name, name) == 0 ||
+				   alias_has(db->e[i].aliases, name))
 			res[k++] = &db->e[i].s;
 	return k;
 }
