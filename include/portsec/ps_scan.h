@@ -84,6 +84,8 @@ int ps_scan_ports_parse(const char *spec, unsigned default_protos, ps_port_looku
 int ps_scan_ports_top(unsigned proto, size_t n, struct ps_scan_ports *out);
 int ps_scan_ports_add(struct ps_scan_ports *p, unsigned proto, uint16_t port);
 void ps_scan_ports_finish(struct ps_scan_ports *p); /* sort + unique */
+/* leave out of p every port of x (both finished) */
+void ps_scan_ports_subtract(struct ps_scan_ports *p, const struct ps_scan_ports *x);
 void ps_scan_ports_free(struct ps_scan_ports *p);
 /* ports of the ranked list (index 0 = most frequent) */
 const uint16_t *ps_top_ports(unsigned proto, size_t *n);

@@ -18,7 +18,7 @@
 enum { O_SYN = 1, O_CONNECT, O_UDP, O_VERSIONS, O_PING, O_NOPING, O_PORTS, O_TOP, O_FAST, O_IL, O_EXCL, O_EXCLFILE,
        O_NORESOLVE, O_V6, O_BCAST, O_TIMING, O_RETRIES, O_MINRATE, O_MAXRATE, O_HOSTTO, O_MINRTT, O_MAXRTT, O_INITRTT,
        O_UDPBUDGET, O_SEED, O_SHARD, O_SPORT, O_ON, O_OX, O_OG, O_OJ, O_OA, O_OPEN, O_REASON, O_ALL, O_STATS,
-       O_NOOWNERS, O_SERVICEDB };
+       O_NOOWNERS, O_SERVICEDB, O_EXCLPORTS };
 
 #define D1 CLI_F_DASH1
 static const struct cli_opt opts[] = {
@@ -35,6 +35,8 @@ static const struct cli_opt opts[] = {
 	{O_TOP, 0, "top-ports", CLI_A_UINT, "N", "the N most often open ports (nmap-services ranking)", NULL, 1, 65535,
 	 0},
 	{O_FAST, 'F', NULL, CLI_A_NONE, NULL, "--top-ports 100", NULL, 0, 0, 0},
+	{O_EXCLPORTS, 0, "exclude-ports", CLI_A_PORTS, "SPEC", "ports to leave out (the -p syntax, names too)", NULL, 0,
+	 0, 0},
 	{O_SERVICEDB, 0, "servicedb", CLI_A_FILE, "FILE",
 	 "port names and --top-ports ranking from FILE (default " PS_NMAP_SERVICES ", as nmap)", NULL, 0, 0, 0},
 	{CLI_O_SECTION, 0, NULL, 0, NULL, "Targets", NULL, 0, 0, 0},
@@ -291,7 +293,7 @@ static int write_file(const struct cli *c, const char *path, const char *fmt, co
 struct scan_args {
 	struct ps_scan_opts o;
 	struct tgt_ctx tx;
-	const char *port_spec, *excl, *exclfile, *servicedb;
+	const char *port_spec, *excl, *exclfile, *servicedb, *excl_ports;
 	const char *out[5]; /* -oN -oX -oG -oJ -oA */
 	const char *inlists[16];
 	unsigned ninlists;
@@ -336,6 +338,7 @@ static int scan_opt(struct cli *c, int id, const struct cli_args *a, struct scan
 	case O_TOP: s->top = (long)a->num; break;
 	case O_FAST: s->fast = true; break;
 	case O_SERVICEDB: s->servicedb = a->val; break;
+	case O_EXCLPORTS: s->excl_ports = a->val; break;
 	case O_IL:
 		if (s->ninlists == 16)
 			return cli_usage(c, "too many -iL files");
@@ -441,6 +444,9 @@ static int scan_targets(struct cli *c, struct scan_args *s, struct ps_targets *t
 }
 
 /* scan types (SYN with raw sockets, else connect, said plainly) and ports */
+static int scan_ports(struct cli *c, struct scan_args *s, const struct ps_svcdb *db, unsigned protos,
+		      const struct ps_scan_ports *x);
+
 static int scan_types_ports(struct cli *c, struct scan_args *s, struct ps_svcdb *db, size_t nhosts)
 {
 	struct ps_scan_opts *o = &s->o;
@@ -461,37 +467,81 @@ static int scan_types_ports(struct cli *c, struct scan_args *s, struct ps_svcdb 
 	}
 	unsigned protos = ((o->syn || o->connect) ? PS_P_TCP : 0) | (o->udp ? PS_P_UDP : 0);
 	char err[200];
-	if (s->port_spec) {
-		if (ps_scan_ports_parse(s->port_spec, protos, svc_lookup, db, &o->ports, err, sizeof err) != PS_OK)
-			return cli_usage(c, "%s", err);
-		/* T:/U: items for a protocol that is not being scanned are dropped, as nmap does */
-		if (!(protos & PS_P_TCP))
-			o->ports.ntcp = 0;
-		if (!(protos & PS_P_UDP))
-			o->ports.nudp = 0;
-	} else {
-		size_t n = s->top > 0 ? (size_t)s->top : 1000;
-		for (unsigned bit = PS_P_TCP; bit <= PS_P_UDP; bit <<= 1) {
-			if (!(protos & bit))
-				continue;
-			if (!ps_svcdb_is_nmap(db)) { /* the ranking built in from nmap 7.93's file */
-				ps_scan_ports_top(bit, n, &o->ports);
-				continue;
-			}
-			uint16_t *rank = malloc(65536 * sizeof *rank);
-			size_t k = rank ? ps_svcdb_ranked(db, bit, rank, n) : 0;
-			for (size_t i = 0; i < k; i++)
-				ps_scan_ports_add(&o->ports, bit, rank[i]);
-			free(rank);
-			ps_scan_ports_finish(&o->ports);
-		}
-	}
+	struct ps_scan_ports x = {0};
+	if (s->excl_ports && ps_scan_ports_parse(s->excl_ports, PS_P_TCP | PS_P_UDP, svc_lookup, db, &x, err, sizeof err) != PS_OK)
+		return cli_usage(c, "--exclude-ports: %s", err);
+	int rc = scan_ports(c, s, db, protos, &x);
+	ps_scan_ports_free(&x);
+	if (rc != EXIT_OK)
+		return rc;
 	if (!o->ports.ntcp && !o->ports.nudp)
 		return cli_usage(c, "no ports to scan for the scan types asked");
 	size_t np = o->ports.ntcp > o->ports.nudp ? o->ports.ntcp : o->ports.nudp;
 	if ((uint64_t)nhosts * np > PS_SCAN_MAX_PROBES)
 		return cli_usage(c, "%zu hosts x %zu ports is more than %llu probes for one run: split it with --shard",
 				 nhosts, np, (unsigned long long)PS_SCAN_MAX_PROBES);
+	return EXIT_OK;
+}
+
+static bool has_port(const struct ps_scan_ports *x, unsigned bit, uint16_t port)
+{
+	const uint16_t *v = bit == PS_P_UDP ? x->udp : x->tcp;
+	size_t lo = 0, hi = bit == PS_P_UDP ? x->nudp : x->ntcp;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (v[mid] == port)
+			return true;
+		if (v[mid] < port)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/* -p, or the top N (as nmap: the N most frequent of the ports not excluded) */
+static int scan_ports(struct cli *c, struct scan_args *s, const struct ps_svcdb *db, unsigned protos,
+		      const struct ps_scan_ports *x)
+{
+	struct ps_scan_opts *o = &s->o;
+	char err[200];
+	if (s->port_spec) {
+		if (ps_scan_ports_parse(s->port_spec, protos, svc_lookup, (void *)db, &o->ports, err, sizeof err) != PS_OK)
+			return cli_usage(c, "%s", err);
+		/* T:/U: items for a protocol that is not being scanned are dropped, as nmap does */
+		if (!(protos & PS_P_TCP))
+			o->ports.ntcp = 0;
+		if (!(protos & PS_P_UDP))
+			o->ports.nudp = 0;
+		ps_scan_ports_subtract(&o->ports, x);
+		return EXIT_OK;
+	}
+	size_t n = s->top > 0 ? (size_t)s->top : 1000;
+	uint16_t *rank = malloc(65536 * sizeof *rank);
+	if (!rank)
+		return cli_fail(c, EXIT_RUNTIME, "out of memory");
+	for (unsigned bit = PS_P_TCP; bit <= PS_P_UDP; bit <<= 1) {
+		if (!(protos & bit))
+			continue;
+		size_t k;
+		if (ps_svcdb_is_nmap(db)) {
+			k = ps_svcdb_ranked(db, bit, rank, 65536);
+		} else { /* the ranking built in from nmap 7.93's file */
+			const uint16_t *b = ps_top_ports(bit, &k);
+			memcpy(rank, b, k * sizeof *rank);
+		}
+		for (size_t i = 0, took = 0; i < k && took < n; i++) {
+			if (has_port(x, bit, rank[i]))
+				continue;
+			if (ps_scan_ports_add(&o->ports, bit, rank[i]) != PS_OK) {
+				free(rank);
+				return cli_fail(c, EXIT_RUNTIME, "out of memory");
+			}
+			took++;
+		}
+	}
+	free(rank);
+	ps_scan_ports_finish(&o->ports);
 	return EXIT_OK;
 }
 

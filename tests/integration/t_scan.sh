@@ -383,10 +383,12 @@ if [ -r /usr/share/nmap/nmap-services ] && command -v nmap >/dev/null; then
 	else
 		bad "names differ from nmap's: nmap [$(tr '\n' ' ' <"$TMPD/nm.names")] portsec [$(tr '\n' ' ' <"$TMPD/ps.names")]"
 	fi
-	for top in 100 1000; do
-		a=$(ip netns exec "$S" nmap -n -Pn -sT --top-ports "$top" -oX - 198.19.7.2 2>/dev/null | grep -o 'services="[^"]*"')
-		b=$(SC -Pn -sT --top-ports "$top" -oX - 198.19.7.2 2>/dev/null | grep -o 'services="[^"]*"')
-		[ -n "$a" ] && [ "$a" = "$b" ] && ok "--top-ports $top: the same port set as nmap's" || bad "--top-ports $top: nmap $a, portsec $b"
+	for args in "--top-ports 100" "--top-ports 1000" "--top-ports 100 --exclude-ports http,ssh,1000-2000" "-p 20-30 --exclude-ports 22,25"; do
+		# shellcheck disable=SC2086
+		a=$(ip netns exec "$S" nmap -n -Pn -sT $args -oX - 198.19.7.2 2>/dev/null | grep -o ' services="[^"]*"')
+		# shellcheck disable=SC2086
+		b=$(SC -Pn -sT $args -oX - 198.19.7.2 2>/dev/null | grep -o ' services="[^"]*"')
+		[ -n "$a" ] && [ "$a" = "$b" ] && ok "$args: the same port set as nmap's" || bad "$args: nmap $a, portsec $b"
 	done
 	# without nmap's file (hidden by a private mount): the built-in table, and said so
 	unshare -m --propagation private sh -c "mount -t tmpfs none /usr/share/nmap && exec ip netns exec '$S' '$PORTSEC' scan -Pn -sT -p 8080,24 198.19.7.2" \
@@ -429,4 +431,7 @@ badin -p 1-4096 198.18.0.0/16
 badin --servicedb /nonexistent 198.19.7.2
 badin --servicedb /etc/hostname 198.19.7.2
 badin -p no-such-service 198.19.7.2
+badin -p 22 --exclude-ports 99999 198.19.7.2
+badin -p 22 --exclude-ports 22 198.19.7.2
+badin -p 22 198.19.7.2 --exclude-ports
 finish

@@ -447,6 +447,24 @@ fail:
 	return rc;
 }
 
+static size_t subtract(uint16_t *a, size_t na, const uint16_t *b, size_t nb)
+{
+	size_t k = 0, j = 0;
+	for (size_t i = 0; i < na; i++) {
+		while (j < nb && b[j] < a[i])
+			j++;
+		if (j >= nb || b[j] != a[i])
+			a[k++] = a[i];
+	}
+	return k;
+}
+
+void ps_scan_ports_subtract(struct ps_scan_ports *p, const struct ps_scan_ports *x)
+{
+	p->ntcp = subtract(p->tcp, p->ntcp, x->tcp, x->ntcp);
+	p->nudp = subtract(p->udp, p->nudp, x->udp, x->nudp);
+}
+
 const uint16_t *ps_top_ports(unsigned proto, size_t *n)
 {
 	if (proto == PS_P_UDP) {
