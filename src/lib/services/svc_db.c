@@ -237,42 +237,53 @@ size_t ps_svcdb_ranked(const struct ps_svcdb *db, unsigned proto, uint16_t *out,
 	return k;
 }
 
+/* the next line of [*p, end) without its comment, cut to cap-1 bytes; false at the end */
+static bool next_line(const char **p, const char *end, char *line, size_t cap)
+{
+	if (*p >= end)
+		return false;
+	const char *nl = memchr(*p, '\n', (size_t)(end - *p));
+	const char *le = nl ? nl : end;
+	const char *hash = memchr(*p, '#', (size_t)(le - *p));
+	if (hash)
+		le = hash;
+	size_t n = (size_t)(le - *p);
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(line, *p, n);
+	line[n] = '\0';
+	*p = nl ? nl + 1 : end;
+	return true;
+}
+
+/* "80/tcp" (cut in place): false for a bad port or a protocol other than tcp/udp */
+static bool port_proto(char *pp, uint16_t *port, unsigned *proto)
+{
+	char *slash = strchr(pp, '/');
+	if (!slash)
+		return false;
+	*slash = '\0';
+	if (ps_parse_port(pp, port) != PS_OK)
+		return false;
+	*proto = strcmp(slash + 1, "tcp") == 0 ? PS_P_TCP : strcmp(slash + 1, "udp") == 0 ? PS_P_UDP : 0;
+	return *proto != 0;
+}
+
 int ps_nmap_services_parse(const char *buf, size_t len,
 			   int (*cb)(void *ctx, const char *name, uint16_t port, unsigned proto, double freq),
 			   void *ctx)
 {
 	const char *p = buf, *end = buf + len;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *le = nl ? nl : end;
-		const char *hash = memchr(p, '#', (size_t)(le - p));
-		if (hash)
-			le = hash;
-		/* name \t port/proto \t frequency [\t # comment] */
-		char line[256];
-		const char *start = p;
-		size_t n = (size_t)(le - start);
-		p = nl ? nl + 1 : end;
-		if (n >= sizeof line)
-			continue; /* no real line is this long */
-		memcpy(line, start, n);
-		line[n] = '\0';
+	char line[512];
+	while (next_line(&p, end, line, sizeof line)) {
+		/* name \t port/proto \t frequency [\t # comment]; sctp lines skipped */
 		char *save = NULL;
 		char *name = strtok_r(line, " \t\r", &save);
 		char *pp = name ? strtok_r(NULL, " \t\r", &save) : NULL;
 		char *fq = pp ? strtok_r(NULL, " \t\r", &save) : NULL;
-		if (!fq || strlen(name) > 64)
-			continue;
-		char *slash = strchr(pp, '/');
-		if (!slash)
-			continue;
-		*slash = '\0';
 		uint16_t port;
-		if (ps_parse_port(pp, &port) != PS_OK)
-			continue;
-		unsigned proto = strcmp(slash + 1, "tcp") == 0 ? PS_P_TCP
-				 : strcmp(slash + 1, "udp") == 0 ? PS_P_UDP : 0; /* sctp: not scanned */
-		if (!proto)
+		unsigned proto;
+		if (!fq || strlen(name) > 64 || !port_proto(pp, &port, &proto))
 			continue;
 		char *fe;
 		double f = strtod(fq, &fe);
@@ -353,35 +364,15 @@ int ps_etc_services_parse(const char *buf, size_t len,
 			  void *ctx)
 {
 	const char *p = buf, *end = buf + len;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *le = nl ? nl : end;
-		const char *hash = memchr(p, '#', (size_t)(le - p));
-		if (hash)
-			le = hash;
+	char line[512];
+	while (next_line(&p, end, line, sizeof line)) {
 		/* name  port/proto  [aliases...] */
-		char line[512];
-		size_t n = (size_t)(le - p);
-		if (n >= sizeof line)
-			n = sizeof line - 1;
-		memcpy(line, p, n);
-		line[n] = '\0';
-		p = nl ? nl + 1 : end;
 		char *save = NULL;
 		char *name = strtok_r(line, " \t\r", &save);
 		char *pp = name ? strtok_r(NULL, " \t\r", &save) : NULL;
-		if (!name || !pp || strlen(name) > 64)
-			continue;
-		char *slash = strchr(pp, '/');
-		if (!slash)
-			continue;
-		*slash = '\0';
 		uint16_t port;
-		if (ps_parse_port(pp, &port) != PS_OK)
-			continue;
-		unsigned proto = strcmp(slash + 1, "tcp") == 0 ? PS_P_TCP
-				 : strcmp(slash + 1, "udp") == 0 ? PS_P_UDP : 0;
-		if (!proto)
+		unsigned proto;
+		if (!name || !pp || strlen(name) > 64 || !port_proto(pp, &port, &proto))
 			continue;
 		char aliases[400];
 		size_t an = 0;
