@@ -40,6 +40,8 @@ in_ns() { ip netns exec "$G" env -u SSH_CONNECTION PORTSEC_FW_FILE="$TMPD/fw.nft
 in_ns open 8080/tcp --runtime --force >/dev/null 2>&1 || bad "portsec open 8080/tcp"
 in_ns close 7000/tcp --runtime >/dev/null || bad "portsec close 7000/tcp"
 
+# port names as nmap gives them, from a fixture (nmap itself may not be installed)
+SVCDB=$SRCDIR/tests/fixtures/nmap-services.golden
 # name  command...
 cases=(
 	"list-tulpn|list -tulpn --no-color"
@@ -53,8 +55,8 @@ cases=(
 	"rules-json|rules --json"
 	"hidden-text|hidden --no-color"
 	"hidden-json|hidden --json"
-	"scan-text|scan -sT -Pn -p 22,123,631,5432,6379,8080,9090 127.0.0.1 198.18.0.10"
-	"scan-json|scan -sT -Pn -p 22,123,631,5432,6379,8080,9090 127.0.0.1 198.18.0.10 --json"
+	"scan-text|scan -sT -Pn -p 22,123,631,5432,6379,8080,9090 127.0.0.1 198.18.0.10 --servicedb $SVCDB"
+	"scan-json|scan -sT -Pn -p 22,123,631,5432,6379,8080,9090 127.0.0.1 198.18.0.10 --json --servicedb $SVCDB"
 	"scan-xml|scan -sT -Pn -p 22,631,6379 127.0.0.1 -oX -"
 	"scan-grep|scan -sT -Pn -p 22,631,6379 127.0.0.1 -oG -"
 )
