@@ -20,6 +20,19 @@
 
 static int one(const uint8_t *data, size_t size);
 
+/* a sanitizer report in the child must end it by a signal, not by exit(1),
+ * which the parent would take for libnftnl's exit() and skip */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+	return "abort_on_error=1";
+}
+const char *__ubsan_default_options(void);
+const char *__ubsan_default_options(void)
+{
+	return "abort_on_error=1:halt_on_error=1";
+}
+
 /* registered in the child after fork, so it runs before libFuzzer's own
  * exit handler (which would report the exit as a crash) */
 static void child_exit_hook(void)

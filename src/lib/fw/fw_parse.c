@@ -241,8 +241,17 @@ out:
 	return rc;
 }
 
+static bool attr_walk(const uint8_t *p, size_t len, bool (*cb)(void *ctx, uint16_t type, const uint8_t *v, size_t n),
+		      void *ctx);
+static bool msg_ok(const struct nlmsghdr *nlh, bool (*cb)(void *, uint16_t, const uint8_t *, size_t));
+static bool setelem_attr_ok(void *ctx, uint16_t type, const uint8_t *v, size_t n);
+
 static int on_setelem(struct ps_fw_ruleset *rs, const struct nlmsghdr *nlh)
 {
+	if (!msg_ok(nlh, setelem_attr_ok)) {
+		rs->nskipped++;
+		return 0;
+	}
 	struct nftnl_set *s = nftnl_set_alloc();
 	if (!s)
 		return PS_ERR_NOMEM;
@@ -517,16 +526,47 @@ static bool rule_attr_ok(void *ctx, uint16_t type, const uint8_t *v, size_t n)
 	return true;
 }
 
+/* a set element's own expressions (NFTA_SET_ELEM_EXPR: one; _EXPRESSIONS: a list) */
+static bool elem_attr_ok(void *ctx, uint16_t type, const uint8_t *v, size_t n)
+{
+	(void)ctx;
+	if (type == NFTA_SET_ELEM_EXPR) {
+		bool named = false;
+		return attr_walk(v, n, has_name, &named) && named;
+	}
+	if (type == NFTA_SET_ELEM_EXPRESSIONS)
+		return attr_walk(v, n, expr_ok, NULL);
+	return true;
+}
+
+static bool elems_ok(void *ctx, uint16_t type, const uint8_t *v, size_t n)
+{
+	(void)ctx;
+	return type != NFTA_LIST_ELEM || attr_walk(v, n, elem_attr_ok, NULL);
+}
+
+static bool setelem_attr_ok(void *ctx, uint16_t type, const uint8_t *v, size_t n)
+{
+	(void)ctx;
+	return type != NFTA_SET_ELEM_LIST_ELEMENTS || attr_walk(v, n, elems_ok, NULL);
+}
+
 /* libnftnl 1.2.4 trusts that every expression has a name (a missing
- * NFTA_EXPR_NAME crashes it: found by fuzzing); check before handing over */
-static bool rule_msg_ok(const struct nlmsghdr *nlh)
+ * NFTA_EXPR_NAME crashes it, in a rule or in a set element: found by
+ * fuzzing); check before handing over */
+static bool msg_ok(const struct nlmsghdr *nlh, bool (*cb)(void *, uint16_t, const uint8_t *, size_t))
 {
 	size_t hl = NLMSG_LENGTH(sizeof(struct nfgenmsg));
 	if (nlh->nlmsg_len < hl)
 		return false;
 	const uint8_t *p = (const uint8_t *)nlh + NLMSG_ALIGN(hl);
 	size_t n = nlh->nlmsg_len > NLMSG_ALIGN(hl) ? nlh->nlmsg_len - NLMSG_ALIGN(hl) : 0;
-	return attr_walk(p, n, rule_attr_ok, NULL);
+	return attr_walk(p, n, cb, NULL);
+}
+
+static bool rule_msg_ok(const struct nlmsghdr *nlh)
+{
+	return msg_ok(nlh, rule_attr_ok);
 }
 
 static int on_rule(struct ps_fw_ruleset *rs, const struct nlmsghdr *nlh)
