@@ -231,11 +231,16 @@ static int read_list(struct tgt_ctx *x, struct ps_targets *t, const char *path, 
 
 static size_t svc_lookup(void *ctx, const char *name, unsigned proto, uint16_t *ports, size_t max)
 {
-	const struct ps_service *res[128];
-	size_t n = ps_svcdb_by_name(ctx, name, res, 128), k = 0;
+	/* nmap-services has one entry a port and protocol: 2 x 65536 at most */
+	enum { MAXRES = 2 * 65536 };
+	const struct ps_service **res = malloc(MAXRES * sizeof *res);
+	if (!res)
+		return 0;
+	size_t n = ps_svcdb_by_name(ctx, name, res, MAXRES), k = 0;
 	for (size_t i = 0; i < n && k < max; i++)
 		if (res[i]->protos & proto)
 			ports[k++] = res[i]->port;
+	free(res);
 	return k;
 }
 

@@ -390,6 +390,11 @@ if [ -r /usr/share/nmap/nmap-services ] && command -v nmap >/dev/null; then
 		b=$(SC -Pn -sT $args -oX - 198.19.7.2 2>/dev/null | grep -o ' services="[^"]*"')
 		[ -n "$a" ] && [ "$a" = "$b" ] && ok "$args: the same port set as nmap's" || bad "$args: nmap $a, portsec $b"
 	done
+	for pat in 'http*' '*'; do # wildcards: every port whose name matches
+		a=$(ip netns exec "$S" nmap -n -Pn -sT -p "$pat" -oX - 198.19.7.2 2>/dev/null | grep -o ' services="[^"]*"')
+		b=$(SC -Pn -sT -p "$pat" -oX - 198.19.7.2 2>/dev/null | grep -o ' services="[^"]*"')
+		[ -n "$a" ] && [ "$a" = "$b" ] && ok "-p '$pat': the same port set as nmap's (${#b} characters)" || bad "-p '$pat': nmap ${a:0:200}, portsec ${b:0:200}"
+	done
 	# without nmap's file (hidden by a private mount): the built-in table, and said so
 	unshare -m --propagation private sh -c "mount -t tmpfs none /usr/share/nmap && exec ip netns exec '$S' '$PORTSEC' scan -Pn -sT -p 8080,24 198.19.7.2" \
 		>"$TMPD/nofile.out" 2>"$TMPD/nofile.err"

@@ -417,14 +417,21 @@ int ps_scan_ports_parse(const char *spec, unsigned default_protos, ps_port_looku
 		if (named) {
 			/* a service name, for each protocol in force */
 			bool any = false;
+			/* every port a name (or a wildcard: "http*", "*") stands for */
+			uint16_t *v = lookup ? malloc(65536 * sizeof *v) : NULL;
+			if (lookup && !v) {
+				rc = PS_ERR_NOMEM;
+				goto fail;
+			}
 			for (unsigned bit = PS_P_TCP; bit <= PS_P_UDP; bit <<= 1) {
-				uint16_t v[64];
-				size_t nv = (cur & bit) && lookup ? lookup(ctx, it, bit, v, 64) : 0;
-				for (size_t k = 0; k < nv; k++)
-					if ((rc = ps_scan_ports_add(&p, bit, v[k])) != PS_OK)
-						goto fail;
+				size_t nv = (cur & bit) && v ? lookup(ctx, it, bit, v, 65536) : 0;
+				for (size_t k = 0; k < nv && rc == PS_OK; k++)
+					rc = ps_scan_ports_add(&p, bit, v[k]);
 				any |= nv > 0;
 			}
+			free(v);
+			if (rc != PS_OK)
+				goto fail;
 			if (!any) {
 				snprintf(err, errlen, "unknown port or service name '%s'", item);
 				rc = PS_ERR_INVAL;
