@@ -47,8 +47,9 @@ static struct {
 	int (*notify)(int, const char *);
 } sd;
 
-/* every symbol or none; err names the library and what dlopen said */
-static int load_syms(const char *soname, void **h, const char *const *names, void **slots, size_t n, char *err,
+/* every symbol into fns (a struct of n function pointers, in names' order)
+ * or none; err names the library and what dlopen said */
+static int load_syms(const char *soname, void **h, const char *const *names, size_t n, void *fns, char *err,
 		     size_t cap)
 {
 	if (*h)
@@ -58,7 +59,8 @@ static int load_syms(const char *soname, void **h, const char *const *names, voi
 		snprintf(err, cap, "cannot load %s: %s", soname, dlerror());
 		return -1;
 	}
-	for (size_t i = 0; i < n; i++) {
+	void *slots[8];
+	for (size_t i = 0; i < n && i < 8; i++) {
 		slots[i] = dlsym(lib, names[i]);
 		if (!slots[i]) {
 			snprintf(err, cap, "%s has no %s", soname, names[i]);
@@ -66,9 +68,13 @@ static int load_syms(const char *soname, void **h, const char *const *names, voi
 			return -1;
 		}
 	}
+	/* POSIX: a function pointer round-trips through void * (dlsym's contract) */
+	memcpy(fns, slots, n * sizeof *slots);
 	*h = lib;
 	return 0;
 }
+
+#define NSYMS(a) (sizeof(a) / sizeof *(a))
 
 static int load_mhd(char *err, size_t cap)
 {
@@ -76,29 +82,16 @@ static int load_mhd(char *err, size_t cap)
 	static const char *const names[] = {"MHD_create_response_from_buffer", "MHD_add_response_header",
 					    "MHD_queue_response", "MHD_destroy_response", "MHD_start_daemon",
 					    "MHD_get_daemon_info", "MHD_run", "MHD_stop_daemon"};
-	void *slots[8];
-	_Static_assert(sizeof names / sizeof *names == sizeof mhd / sizeof(void (*)(void)), "one name a slot");
-	if (h)
-		return 0;
-	if (load_syms(MHD_SONAME, &h, names, slots, 8, err, cap) != 0)
-		return -1;
-	/* POSIX: a function pointer round-trips through void * (dlsym's contract) */
-	memcpy(&mhd, slots, sizeof mhd);
-	return 0;
+	_Static_assert(NSYMS(names) == sizeof mhd / sizeof(void (*)(void)) && NSYMS(names) <= 8, "one name a slot");
+	return load_syms(MHD_SONAME, &h, names, NSYMS(names), &mhd, err, cap);
 }
 
 static int load_sd(char *err, size_t cap)
 {
 	static void *h;
 	static const char *const names[] = {"sd_journal_sendv", "sd_notify"};
-	void *slots[2];
-	_Static_assert(sizeof names / sizeof *names == sizeof sd / sizeof(void (*)(void)), "one name a slot");
-	if (h)
-		return 0;
-	if (load_syms(SD_SONAME, &h, names, slots, 2, err, cap) != 0)
-		return -1;
-	memcpy(&sd, slots, sizeof sd);
-	return 0;
+	_Static_assert(NSYMS(names) == sizeof sd / sizeof(void (*)(void)), "one name a slot");
+	return load_syms(SD_SONAME, &h, names, NSYMS(names), &sd, err, cap);
 }
 
 /* ---- ADDR:PORT ---- */

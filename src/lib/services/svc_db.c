@@ -15,6 +15,7 @@ struct entry {
 	struct ps_service s; /* one protocol bit */
 	const char *aliases; /* from /etc/services, or NULL */
 	double freq;         /* nmap-services: how often found open (0 otherwise) */
+	size_t line;         /* nmap-services: order in the file (the first line for a port wins) */
 };
 
 struct ps_svcdb {
@@ -59,7 +60,7 @@ static int cmp_stable(const void *a, const void *b)
 	int c = cmp(a, b);
 	if (c)
 		return c;
-	uintptr_t x = (uintptr_t)((const struct entry *)a)->aliases, y = (uintptr_t)((const struct entry *)b)->aliases;
+	size_t x = ((const struct entry *)a)->line, y = ((const struct entry *)b)->line;
 	return x < y ? -1 : x > y;
 }
 
@@ -148,8 +149,10 @@ static int on_nmap(void *p, const char *name, uint16_t port, unsigned proto, dou
 		return PS_ERR_NOMEM;
 	struct ps_service s = {port, (uint8_t)proto, nm, "", 0};
 	int r = add(db, &s, NULL);
-	if (r == PS_OK)
+	if (r == PS_OK) {
 		db->e[db->n - 1].freq = freq;
+		db->e[db->n - 1].line = db->n;
+	}
 	return r;
 }
 
@@ -187,12 +190,8 @@ int ps_svcdb_open_nmap(const char *path, struct ps_svcdb **out)
 		r = ps_svcdb_open(NULL, out); /* not an nmap-services file: said like a missing one */
 		return r == PS_OK ? PS_ERR_INVAL : r;
 	}
-	/* stable: equal port/proto keep file order, so uniq keeps the first */
-	for (size_t i = 0; i < db->n; i++)
-		db->e[i].aliases = (const char *)(uintptr_t)i; /* order key, cleared below */
+	/* equal port/proto keep file order, so uniq keeps the first */
 	qsort(db->e, db->n, sizeof *db->e, cmp_stable);
-	for (size_t i = 0; i < db->n; i++)
-		db->e[i].aliases = NULL;
 	uniq(db);
 	db->nmap = true;
 	snprintf(db->source, sizeof db->source, "%.150s", file);
